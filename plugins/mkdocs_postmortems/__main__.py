@@ -1,0 +1,9 @@
+"""Run the `postmortems` command line: `python -m mkdocs_postmortems`."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""Parse front matter with a strict YAML loader that remembers where every key is.
+
+The loader follows the YAML 1.2 core schema rather than PyYAML's YAML 1.1 one, so the classic
+traps do not change an author's meaning: `no` stays the string "no", `1:30` stays "1:30",
+`2024-03-08 10:30` stays a string (times are parsed by the validator, which insists on a time
+zone), and `0755` stays "0755". Aliases are refused (no alias bombs), duplicate keys are
+errors, and the input size and nesting depth are capped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+MAX_DEPTH = 20
+
+Path = tuple[str | int, ...]
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?|(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+)$"
+)
+
+
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+class YamlProblem(Exception):
+    """The front matter is not acceptable YAML; carries the 1-based line within it."""
+
+    def __init__(self, message: str, line: int | None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.hint = hint
+
+
+@dataclass
+class Parsed:
+    """The parsed front matter: plain data, where each key sits, and duplicate keys found."""
+
+    data: object
+    lines: dict[Path, int] = field(default_factory=dict)
+    duplicates: list[tuple[Path, int]] = field(default_factory=list)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses aliases; we construct values ourselves."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlProblem(
+                "YAML aliases (*name) are not allowed in front matter",
+                event.start_mark.line + 1,
+                "write the value out in full",
+            )
+        return super().compose_node(parent, index)
+
+
+def parse(text: str) -> Parsed:
+    """Parse front-matter `text` into plain data; raise YamlProblem when it is not acceptable."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+        raise YamlProblem(
+            f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB",
+            1,
+            "move long prose into the body below the closing ---",
+        )
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        raise YamlProblem(f"invalid YAML: {message}", line, _yaml_hint(text, line)) from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(f"invalid YAML: {error}", None) from None
+    except RecursionError:
+        raise YamlProblem("front matter is nested too deeply", None) from None
+    finally:
+        loader.dispose()
+    parsed = Parsed(data=None)
+    if node is not None:
+        parsed.data = _construct(node, (), parsed, 0)
+    return parsed
+
+
+def _yaml_hint(text: str, line: int | None) -> str:
+    if line is None:
+        return "check indentation and quoting"
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in source:
+        return "YAML does not allow tabs for indentation; use spaces"
+    if ": " in source.split(":", 1)[-1]:
+        return "a value containing ': ' must be quoted"
+    return "check indentation and quoting; values with ':', '#', '[' or '{' need quotes"
+
+
+def _construct(node: Node, path: Path, parsed: Parsed, depth: int) -> object:
+    if depth > MAX_DEPTH:
+        raise YamlProblem(
+            f"front matter is nested more than {MAX_DEPTH} levels deep",
+            node.start_mark.line + 1,
+        )
+    if isinstance(node, ScalarNode):
+        return _scalar(node)
+    if isinstance(node, SequenceNode):
+        items: list[object] = []
+        for index, child in enumerate(node.value):
+            parsed.lines[(*path, index)] = child.start_mark.line + 1
+            items.append(_construct(child, (*path, index), parsed, depth + 1))
+        return items
+    if isinstance(node, MappingNode):
+        mapping: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise YamlProblem("a mapping key must be plain text", key_node.start_mark.line + 1)
+            key = str(key_node.value)
+            if key == "<<":
+                raise YamlProblem(
+                    "YAML merge keys (<<) are not allowed in front matter",
+                    key_node.start_mark.line + 1,
+                    "write the keys out in full",
+                )
+            line = key_node.start_mark.line + 1
+            if key in mapping:
+                parsed.duplicates.append(((*path, key), line))
+            parsed.lines[(*path, key)] = line
+            mapping[key] = _construct(value_node, (*path, key), parsed, depth + 1)
+        return mapping
+    raise YamlProblem("unsupported YAML node", node.start_mark.line + 1)  # pragma: no cover
+
+
+def _scalar(node: ScalarNode) -> object:
+    value = str(node.value)
+    if node.style:
+        # Quoted or block scalars are always strings.
+        return value
+    if node.tag not in _SCALAR_TAGS:
+        # An explicit tag such as !!python/object is never honoured.
+        raise YamlProblem(
+            f"YAML tag '{node.tag}' is not allowed", node.start_mark.line + 1, "remove the tag"
+        )
+    if _NULL.match(value):
+        return None
+    if _BOOL.match(value):
+        return value.lower() == "true"
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value

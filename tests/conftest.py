@@ -1,0 +1,174 @@
+"""Shared fixtures: real `mkdocs build` runs of small sites in a temporary folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PLUGIN_LOGGER = "mkdocs.plugins.postmortems"
+
+VALID_FRONT_MATTER = """\
+title: Checkout errors after a config push
+date: 2024-05-02
+status: published
+severity: SEV2
+summary: Checkout failed for 20 minutes after a bad config push.
+root_cause: A config push set the payment timeout to zero.
+services: [checkout]
+started: 2024-05-02T09:00:00Z
+detected: 2024-05-02T09:05:00Z
+resolved: 2024-05-02T09:20:00Z
+"""
+
+
+def postmortem(front_matter: str = VALID_FRONT_MATTER, body: str = "Body text.\n") -> str:
+    """Return the text of a postmortem file with `front_matter` and `body`."""
+    return f"---\n{textwrap.dedent(front_matter)}---\n\n{body}"
+
+
+@dataclass
+class Site:
+    """A built site: its folders, the plugin's log lines and helpers to read pages."""
+
+    root: Path
+    site_dir: Path
+    logs: list[logging.LogRecord] = field(default_factory=list)
+    error: BaseException | None = None
+
+    @property
+    def messages(self) -> list[str]:
+        """Return the plugin's log messages (warnings and up, then infos), in order."""
+        return [record.getMessage() for record in self.logs]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Return the plugin's warning messages."""
+        return [r.getMessage() for r in self.logs if r.levelno >= logging.WARNING]
+
+    def page(self, url: str) -> str:
+        """Return the HTML of the page at site `url` (e.g. 'postmortems/x/')."""
+        path = self.site_dir / url
+        if url.endswith("/") or not url:
+            path = path / "index.html"
+        return path.read_text(encoding="utf-8")
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+BuildSite = Callable[..., Site]
+
+
+@pytest.fixture
+def build_site(tmp_path: Path) -> Iterator[BuildSite]:
+    """Return a function that writes a site into `tmp_path` and builds it for real.
+
+    `files` maps paths under `postmortems/` to text (or bytes); `docs` maps docs paths to
+    text; `plugin` holds plugin options; `strict` makes warnings fail the build (the error is
+    kept on the returned Site instead of raised).
+    """
+    handler = _Collector()
+    logger = logging.getLogger(PLUGIN_LOGGER)
+    logger.addHandler(handler)
+    counter = 0
+
+    def run(
+        files: dict[str, str | bytes] | None = None,
+        *,
+        docs: dict[str, str] | None = None,
+        plugin: dict[str, object] | None = None,
+        config: dict[str, object] | None = None,
+        strict: bool = False,
+    ) -> Site:
+        nonlocal counter
+        counter += 1
+        root = tmp_path / f"site{counter}"
+        for name, content in (files or {}).items():
+            path = root / "postmortems" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        (root / "postmortems").mkdir(parents=True, exist_ok=True)
+        (root / "docs").mkdir(parents=True, exist_ok=True)
+        for name, content in (docs or {}).items():
+            (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / "docs" / name).write_text(content, encoding="utf-8")
+        settings: dict[str, object] = {
+            "site_name": "Test postmortems",
+            "theme": {"name": "material", "font": False},
+            "plugins": ["search", {"postmortems": {"build_date": "2024-06-01", **(plugin or {})}}],
+            **(config or {}),
+        }
+        (root / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+        site = Site(root, root / "site")
+        handler.records.clear()
+        cfg = load_config(str(root / "mkdocs.yml"), strict=strict, site_dir=str(root / "site"))
+        try:
+            build(cfg)
+        except Exception as error:
+            if not strict:
+                raise
+            site.error = error
+        site.logs = list(handler.records)
+        return site
+
+    yield run
+    logger.removeHandler(handler)
+
+
+class TextOf(HTMLParser):
+    """Collect the visible text of an HTML document, and its elements by tag name."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+    @property
+    def text(self) -> str:
+        """Return the visible text with whitespace collapsed."""
+        return " ".join(" ".join(self.chunks).split())
+
+
+def parse_html(html: str) -> TextOf:
+    """Return the parsed form of `html`."""
+    parser = TextOf()
+    parser.feed(html)
+    parser.close()
+    return parser
