@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,11 @@ from mkdocs.config import load_config
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 REPO = Path(__file__).resolve().parent.parent
+# Test this checkout's code even when another checkout is installed in editable mode.
+sys.path.insert(0, str(REPO / "plugins"))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(REPO / "plugins"), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PLUGIN_LOGGER = "mkdocs.plugins.postmortems"
 
