@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import VALID_FRONT_MATTER, postmortem
 
+from conftest import VALID_FRONT_MATTER, postmortem
 from mkdocs_postmortems.catalog import Settings, build_catalog
 from mkdocs_postmortems.loader import Rejected, load_bytes
 from mkdocs_postmortems.model import Postmortem, format_duration
@@ -60,7 +60,8 @@ def test_valid_postmortem_loads_with_computed_durations() -> None:
 
 def test_yaml_syntax_error_names_the_line() -> None:
     problem = only_problem(with_line("trigger: [config-change"))
-    assert problem.line is not None and problem.line >= 12
+    assert problem.line is not None
+    assert problem.line >= 12
     assert "invalid YAML" in problem.message
     assert problem.format().startswith(f"{PATH}:")
 
@@ -150,7 +151,8 @@ def test_value_not_in_vocabulary_suggests_the_closest() -> None:
 
 def test_vocabulary_values_are_matched_loosely() -> None:
     pm = load(with_line("action_items: [{title: Fix it, status: Won't Do}]"))
-    assert isinstance(pm, Postmortem) and pm.problems == ()
+    assert isinstance(pm, Postmortem)
+    assert pm.problems == ()
     assert pm.action_items[0].status == "wont-do"
 
 
