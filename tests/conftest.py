@@ -151,6 +151,7 @@ class TextOf(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
         self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []  # the text inside <script> elements
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -165,6 +166,8 @@ class TextOf(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skip:
             self.chunks.append(data)
+        elif self.tags and self.tags[-1][0] == "script":
+            self.scripts.append(data)
 
     @property
     def text(self) -> str:
