@@ -26,6 +26,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from .card import incident_card, rejected_card
 from .catalog import Catalog, Settings, load_catalog
+from .gfm import normalize_lists
 from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
@@ -174,8 +175,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 "title": str(escape(pm.title)),
                 "description": str(escape(shorten(pm.summary))),
                 "template": "postmortems/incident.html",
+                # The site sidebar holds no incidents; hiding it gives the card room.
+                "hide": ["navigation"],
             }
-            return pm.body
+            return normalize_lists(pm.body)
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta = {
                 "title": str(escape(f"Problems in {rejected.path}")),
