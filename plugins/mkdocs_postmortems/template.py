@@ -84,9 +84,10 @@ def _flow_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(_quote(value) for value in values) + "]"
 
 
-def _yaml_example(value: object) -> str:
+def yaml_scalar(value: object) -> str:
+    """Return `value` as a YAML scalar or flow list, quoted only when it needs to be."""
     if isinstance(value, list):
-        return "[" + ", ".join(_yaml_example(item) for item in value) + "]"
+        return "[" + ", ".join(yaml_scalar(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -117,12 +118,12 @@ def _example_block(spec: Field) -> list[str]:
     shown = [sub for sub in spec.fields if sub.example is not None]
     if spec.kind is Kind.MAPPING:
         return [f"# {spec.name}:"] + [
-            f"#   {sub.name}: {_yaml_example(sub.example)}" for sub in shown
+            f"#   {sub.name}: {yaml_scalar(sub.example)}" for sub in shown
         ]
     lines = [f"# {spec.name}:"]
     for index, sub in enumerate(shown):
         lead = "  - " if index == 0 else "    "
-        lines.append(f"# {lead}{sub.name}: {_yaml_example(sub.example)}")
+        lines.append(f"# {lead}{sub.name}: {yaml_scalar(sub.example)}")
     return lines
 
 
@@ -170,7 +171,7 @@ def front_matter(draft: Draft, vocabularies: Vocabularies) -> str:
         elif spec.fields:
             lines += _example_block(spec)
         elif spec.example is not None:
-            lines.append(f"# {spec.name}: {_yaml_example(spec.example)}")
+            lines.append(f"# {spec.name}: {yaml_scalar(spec.example)}")
         else:
             lines.append(f"# {spec.name}:")
     return "\n".join(lines) + "\n"
