@@ -69,6 +69,9 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
     edit_uri = c.Optional(c.Type(str))
     """Edit link base of postmortem pages (like MkDocs' edit_uri, for the postmortems folder)."""
 
+    lint_on_build = c.Type(bool, default=True)
+    """Log the `postmortems lint` rules' findings during the build (errors fail --strict)."""
+
     guide_pages = c.Type(bool, default=True)
     """Generate the "Writing a postmortem" and "Add a postmortem" pages."""
 
@@ -140,12 +143,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Load every postmortem, report its problems and add its page and the generated ones."""
         self.catalog = load_catalog(self.root, self.settings)
         _report(self.catalog)
-        docs_dir = Path(config.docs_dir)
-        context = Context(self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix)
-        for finding in run_rules(self.catalog, context):
-            # Errors fail `mkdocs build --strict`, as the loading checks' errors do.
-            level = log.warning if finding.problem.level == Level.ERROR else log.info
-            level(finding.problem.format())
+        if self.config.lint_on_build:
+            docs_dir = Path(config.docs_dir)
+            context = Context(
+                self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
+            )
+            for finding in run_rules(self.catalog, context):
+                # Errors fail `mkdocs build --strict`, as the loading checks' errors do.
+                level = log.warning if finding.problem.level == Level.ERROR else log.info
+                level(finding.problem.format())
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
