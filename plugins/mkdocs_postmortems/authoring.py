@@ -178,7 +178,8 @@ def reference_page(
     for name in _vocabularies_used():
         parts.append(f"### {name.replace('_', ' ')}\n\n| Value | Meaning |\n| --- | --- |\n")
         for term in vocabularies.get(name, ()):
-            parts.append(f"| `{md_text(term.value)}` | {md_text(term.description)} |\n")
+            # Not in a code span: character references would show there as typed.
+            parts.append(f"| **{md_text(term.value)}** | {md_text(term.description)} |\n")
         parts.append("\n")
     parts += [
         "## Example\n\n",
