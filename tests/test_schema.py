@@ -184,5 +184,11 @@ def test_incident_pages_link_to_their_file_for_editing(build_site: BuildSite) ->
     assert _edit_links(explicit.page("postmortems/sub/2024-05-02-checkout/")) == [
         "https://git.example.com/kb/-/edit/trunk/incidents/sub/2024-05-02-checkout.md"
     ]
+    rejected = build_site(
+        {"2024-05-02-broken.md": "no front matter\n"}, config={**repo, **features}
+    )
+    assert _edit_links(rejected.page("postmortems/2024-05-02-broken/")) == [
+        "https://github.com/acme/kb/edit/main/postmortems/2024-05-02-broken.md"
+    ]
     none = build_site(files, config=features)
     assert _edit_links(none.page("postmortems/sub/2024-05-02-checkout/")) == []

@@ -224,10 +224,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         return markdown
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
-        """Point the edit button of an incident page at its file in the repository."""
-        pm = self._incidents.get(page.file.src_uri)
-        if pm is not None and self.edit_base is not None:
-            page.edit_url = self.edit_base + quote(pm.path)
+        """Point the edit button of an incident (or problems) page at its file in the repository."""
+        source = self._incidents.get(page.file.src_uri) or self._rejected.get(page.file.src_uri)
+        if source is not None and self.edit_base is not None:
+            page.edit_url = self.edit_base + quote(source.path)
         return page
 
     def on_page_context(
