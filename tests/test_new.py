@@ -67,7 +67,8 @@ def test_new_never_overwrites(site: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["new", "Disk full", "--date", "2024-05-02"]) == 1
     assert "already exists and was left unchanged" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == "mine\n"
-    assert main(["new", "Disk full", "--date", "2024-05-02", "--slug", "disk-full-again"]) == 0
+    assert main(["new", "--title", "Disk full", "--date", "2024-05-02", "--slug", "disk-2"]) == 0
+    assert (site / "incidents" / "2024-05-02-disk-2.md").is_file()
 
 
 def test_template_explains_every_field(site: Path) -> None:
@@ -117,6 +118,7 @@ def test_filled_template_passes_lint_and_a_strict_build(
         (["--date", "2024-13-01"], "'2024-13-01' is not a date; use YYYY-MM-DD"),
         (["--severity", "SEV9"], "unknown severity 'SEV9' (allowed: SEV1, SEV2, SEV3, SEV4)"),
         (["--slug", "Bad Slug"], "--slug 'Bad Slug' must be lowercase letters, digits and '-'"),
+        (["--title", "Again"], "give the title once, as TITLE or --title"),
     ],
 )
 def test_bad_options_are_usage_errors(
@@ -124,6 +126,9 @@ def test_bad_options_are_usage_errors(
 ) -> None:
     assert main(["new", "Title", *args]) == 2
     assert message in capsys.readouterr().err
+    assert main(["new", " "]) == 2
+    assert "the title is empty" in capsys.readouterr().err
+    assert main(["new"]) == 2
     assert not (site / "incidents").exists()
 
 

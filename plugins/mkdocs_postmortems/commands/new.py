@@ -15,7 +15,7 @@ EXAMPLES = """examples:
   postmortems new "Checkout errors after a config push"
   postmortems new "Login outage" --date 2024-03-08 --severity SEV2 \\
       --service auth-service --service user-db --team "Backend Engineering"
-  postmortems new "Disk full on the build cache" --slug build-cache-disk-full
+  postmortems new --title "Disk full on the build cache" --slug build-cache-disk-full
 
 The file is postmortems/YYYY-MM-DD-slug.md (the folder comes from mkdocs.yml). An existing
 file is never overwritten. The new file fails 'postmortems lint' until every TODO is replaced
@@ -32,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "field and section explained in comments, and print the next steps.",
         epilog=EXAMPLES,
     )
-    parser.add_argument("title", help="the incident's title, e.g. 'Login outage'")
+    parser.add_argument("title", nargs="?", help="the incident's title, e.g. 'Login outage'")
+    parser.add_argument(
+        "--title", dest="title_option", metavar="TITLE", help="the same, as an option"
+    )
     parser.add_argument(
         "--date",
         type=_parse_date,
@@ -98,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    title = " ".join(args.title.split())
+    if args.title is not None and args.title_option is not None:
+        print("postmortems new: give the title once, as TITLE or --title", file=sys.stderr)
+        return 2
+    title = " ".join((args.title or args.title_option or "").split())
     if not title:
         print("postmortems new: the title is empty; give a short, specific title", file=sys.stderr)
         return 2
