@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from mkdocs.exceptions import Abort
 
 from conftest import FIXTURES, PLUGIN_LOGGER, REPO, VALID_FRONT_MATTER, BuildSite, postmortem
 from mkdocs_postmortems.cli import main
@@ -239,3 +240,25 @@ def test_build_logs_the_same_findings(
     assert len(site.messages) == 2
     off = build_site(files, docs=docs, strict=True)
     assert off.messages == []
+
+
+def test_bad_lint_options_stop_the_build(
+    build_site: BuildSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(Abort):
+        build_site({}, plugin={"required_sections": {"SEV9": ["Timeline"]}})
+    assert caplog.messages == [
+        "postmortems: required_sections: 'SEV9' is not a severity (allowed: SEV1, SEV2, SEV3, SEV4)"
+    ]
+
+
+def test_an_empty_word_list_turns_the_blameless_rule_off(
+    build_site: BuildSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=PLUGIN_LOGGER)
+    body = "It was human error.\n"
+    files = {"2024-05-02-checkout.md": postmortem(VALID_FRONT_MATTER, body)}
+    options: dict[str, object] = {"lint_on_build": True, "required_sections": {}}
+    assert any("assigns blame" in m for m in build_site(files, plugin=options).messages)
+    site = build_site(files, plugin={**options, "blameless_words": []})
+    assert site.messages == []
