@@ -124,7 +124,17 @@ def build_site(tmp_path: Path) -> Iterator[BuildSite]:
         settings: dict[str, object] = {
             "site_name": "Test postmortems",
             "theme": {"name": "material", "font": False},
-            "plugins": ["search", {"postmortems": {"build_date": "2024-06-01", **(plugin or {})}}],
+            # Test postmortems are minimal, not policy-complete: lint rules run when asked.
+            "plugins": [
+                "search",
+                {
+                    "postmortems": {
+                        "build_date": "2024-06-01",
+                        "lint_on_build": False,
+                        **(plugin or {}),
+                    }
+                },
+            ],
             **(config or {}),
         }
         (root / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")

@@ -10,6 +10,7 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
 
 from markupsafe import escape
 from mkdocs.config import base
@@ -24,9 +25,11 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
+from .authoring import ADD_URI, REFERENCE_URI, add_page, reference_page
 from .card import incident_card, rejected_card
 from .catalog import Catalog, Settings, load_catalog
 from .gfm import normalize_lists
+from .lint import Context, LintConfig, run_rules
 from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
@@ -57,6 +60,21 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
 
     build_date = c.Optional(c.Type(str))
     """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
+
+    required_sections = c.Optional(c.Type(dict))
+    """Body sections each severity needs, e.g. `{SEV1: [Timeline, Lessons]}`; default SEV1/SEV2."""
+
+    blameless_words = c.Optional(c.ListOfItems(c.Type(str)))
+    """Words and phrases that assign blame, flagged as warnings; default a short list."""
+
+    edit_uri = c.Optional(c.Type(str))
+    """Edit link base of postmortem pages (like MkDocs' edit_uri, for the postmortems folder)."""
+
+    lint_on_build = c.Type(bool, default=True)
+    """Log the `postmortems lint` rules' findings during the build (errors fail --strict)."""
+
+    guide_pages = c.Type(bool, default=True)
+    """Generate the "Writing a postmortem" and "Add a postmortem" pages."""
 
 
 def build_date(configured: str | None) -> date:
@@ -101,6 +119,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             raise PluginError("postmortems: " + "; ".join(errors))
         self.settings = Settings(vocabularies, build_date(self.config.build_date))
         self.root = Path(config.config_file_path or ".").parent / self.config.source
+        self.lint_config, errors = LintConfig.from_options(
+            {k: v for k, v in self.config.items() if k in ("required_sections", "blameless_words")},
+            [term.value for term in vocabularies["severity"]],
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.edit_base = _edit_base(self.config.edit_uri, config, self.root)
         prefix = self.config.url_prefix.strip("/")
         if not prefix or ".." in prefix.split("/"):
             raise PluginError("postmortems: url_prefix must be a folder name such as 'postmortems'")
@@ -119,6 +144,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Load every postmortem, report its problems and add its page and the generated ones."""
         self.catalog = load_catalog(self.root, self.settings)
         _report(self.catalog)
+        if self.config.lint_on_build:
+            docs_dir = Path(config.docs_dir)
+            context = Context(
+                self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
+            )
+            for finding in run_rules(self.catalog, context):
+                # Errors fail `mkdocs build --strict`, as the loading checks' errors do.
+                level = log.warning if finding.problem.level == Level.ERROR else log.info
+                level(finding.problem.format())
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -145,6 +179,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         pages = []
         if self.config.home and files.get_file_from_path("index.md") is None:
             pages.append(home_page(self.catalog, self.layout))
+        if self.config.guide_pages:
+            if files.get_file_from_path(REFERENCE_URI) is None:
+                pages.append(reference_page(self.settings.vocabularies, self.lint_config))
+            if files.get_file_from_path(ADD_URI) is None:
+                pages.append(add_page())
         return pages
 
     def _add(
@@ -187,6 +226,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return ""
         return markdown
 
+    def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
+        """Point the edit button of an incident (or problems) page at its file in the repository."""
+        source = self._incidents.get(page.file.src_uri) or self._rejected.get(page.file.src_uri)
+        if source is not None and self.edit_base is not None:
+            page.edit_url = self.edit_base + quote(source.path)
+        return page
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
@@ -215,6 +261,34 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self.root.is_dir():
             server.watch(str(self.root))
         return server
+
+
+def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | None:
+    """Return the URL that a postmortem's path is appended to for its edit link, or None."""
+    base = option
+    if base is None:
+        # Derive it from the site's edit_uri by swapping the docs folder for the source folder.
+        edit_uri = config.edit_uri or ""
+        config_dir = Path(config.config_file_path or ".").parent.resolve()
+        docs = Path(config.docs_dir).resolve()
+        if not edit_uri or not docs.is_relative_to(config_dir):
+            return None
+        docs_part = docs.relative_to(config_dir).as_posix().rstrip("/") + "/"
+        if not edit_uri.rstrip("/").endswith(docs_part.rstrip("/")):
+            return None
+        source = root.resolve()
+        if not source.is_relative_to(config_dir):
+            return None
+        source_part = source.relative_to(config_dir).as_posix()
+        base = edit_uri.rstrip("/")[: -len(docs_part.rstrip("/"))] + source_part
+    if not base.endswith("/"):
+        base += "/"
+    if urlsplit(base).scheme:
+        return base
+    repo_url = config.repo_url or ""
+    if not repo_url:
+        return None
+    return urljoin(repo_url if repo_url.endswith("/") else repo_url + "/", base)
 
 
 def _url_of(uri: str, config: MkDocsConfig) -> str:

@@ -62,3 +62,13 @@ def load_from_args(args: argparse.Namespace) -> tuple[Catalog, Path]:
     else:
         root = args.config.parent / str(options.get("source", "postmortems"))
     return load_catalog(root, Settings(vocabularies)), root
+
+
+def site_option(config: Path, key: str, default: object) -> object:
+    """Return the top-level option `key` of the mkdocs.yml at `config`, or `default`."""
+    try:
+        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except (OSError, yaml.YAMLError):
+        return default
+    value = data.get(key) if isinstance(data, dict) else None
+    return default if value is None else value
