@@ -41,9 +41,9 @@ def test_every_rule_fails_its_fixture_with_the_precise_message(
 
 def test_fixture_messages_name_file_line_field_and_fix() -> None:
     expected = {
-        "schema": "schema/2024-01-01-schema.md:7: error: severity: 'SEV22' is not an allowed "
+        "schema": "schema/2024-01-01-schema.md:8: error: severity: 'SEV22' is not an allowed "
         "severity (did you mean 'SEV2'?)",
-        "placeholder": "placeholder/2024-01-06-placeholder.md:5: error: summary: still holds "
+        "placeholder": "placeholder/2024-01-06-placeholder.md:6: error: summary: still holds "
         "the template placeholder 'TODO: Two or three sentences.' (replace it with the real "
         "value; the comment above the field explains it)",
         "blameless-language": "blameless-language/2024-01-09-blameless-language.md:12:28: "
@@ -90,7 +90,7 @@ def test_github_format_annotates_pull_requests(
     )
     _, out, _ = lint(capsys, "--source", "action-item", "--config", "x.yml", "--format", "github")
     assert out.splitlines()[0].startswith(
-        "::warning file=action-item/2024-01-07-action-item.md,line=9,"
+        "::warning file=action-item/2024-01-07-action-item.md,line=10,"
         "title=postmortems lint (action-item)%3A action_items[0].due::"
     )
 
@@ -103,7 +103,7 @@ def test_json_format_lists_every_field(
     assert json.loads(out) == [
         {
             "path": "chronology/2024-01-02-chronology.md",
-            "line": 9,
+            "line": 10,
             "column": None,
             "level": "error",
             "rule": "chronology",
@@ -195,7 +195,7 @@ def test_changed_since_lints_only_the_branch_changes(
     code, out, err = lint(capsys, "--changed-since", "main")
     assert code == 1
     assert out.splitlines() == [
-        "postmortems/2024-01-01-schema.md:7: error: severity: 'SEV22' is not an allowed "
+        "postmortems/2024-01-01-schema.md:8: error: severity: 'SEV22' is not an allowed "
         "severity (did you mean 'SEV2'?)"
     ]
     assert err.startswith("1 file checked")
