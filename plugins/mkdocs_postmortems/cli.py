@@ -8,8 +8,10 @@ Exit codes: 0 success, 1 problems or no results, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .commands import COMMANDS
 
@@ -45,5 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:
+        # The reader went away (`postmortems schema | head`): stop quietly, like other tools.
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - lives until the process exits
+        return 0
     return code
