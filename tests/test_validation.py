@@ -272,3 +272,18 @@ def test_problem_format() -> None:
 )
 def test_format_duration(minutes: int, text: str) -> None:
     assert format_duration(timedelta(minutes=minutes)) == text
+
+
+def test_latent_since_and_impact_figures() -> None:
+    text = with_line(
+        "latent_since: 2024-04-01T00:00:00Z\n"
+        "impact: {description: d, figures: [{label: Customers, value: '775'}]}"
+    )
+    pm = load(text)
+    assert isinstance(pm, Postmortem)
+    assert pm.problems == ()
+    assert pm.latent_for == timedelta(days=31, hours=9)
+    assert pm.impact is not None
+    assert pm.impact.figures == (("Customers", "775"),)
+    problem = only_problem(with_line("latent_since: 2024-05-03T00:00:00Z"))
+    assert problem.message == "latent_since is after started"

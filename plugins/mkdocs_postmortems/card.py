@@ -88,6 +88,7 @@ def _durations(pm: Postmortem) -> list[Fact]:
     approx = Markup(" (approximate)")
     facts = []
     for label, delta, fields in (
+        ("Latent for", pm.latent_for, ("started",)),
         ("Time to detect", pm.time_to_detect, ("started", "detected")),
         ("Time to mitigate", pm.time_to_mitigate, ("started", "mitigated")),
         ("Time to resolve", pm.time_to_resolve, ("started", "resolved")),
@@ -101,6 +102,8 @@ def _durations(pm: Postmortem) -> list[Fact]:
 
 def _times(pm: Postmortem) -> list[Fact]:
     facts = []
+    if pm.latent_since is not None:
+        facts.append(Fact("Latent since", _e(format_time(pm.latent_since))))
     for name in ("started", "detected", "mitigated", "resolved"):
         moment: datetime | None = getattr(pm, name)
         if moment is not None:
@@ -121,6 +124,7 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
             figures.append(Fact("Users affected (count)", _e(f"{impact.users_affected:,}")))
         if impact.requests_failed_percent is not None:
             figures.append(Fact("Requests failed", _e(f"{impact.requests_failed_percent:g}%")))
+        figures.extend(Fact(label, _e(value)) for label, value in impact.figures)
         if impact.regions:
             figures.append(Fact("Regions", _e(", ".join(impact.regions))))
         if impact.data_loss is not None:

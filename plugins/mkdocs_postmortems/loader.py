@@ -162,6 +162,7 @@ def _record(
         body=body,
         body_line=body_line,
         started=started,
+        latent_since=clean.get("latent_since"),
         detected=clean.get("detected"),
         mitigated=clean.get("mitigated"),
         resolved=clean.get("resolved"),
@@ -172,9 +173,7 @@ def _record(
         detection=clean.get("detection"),
         tags=tuple(clean.get("tags", ())),
         teams=tuple(clean.get("teams", ())),
-        impact=Impact(**{k: tuple(v) if isinstance(v, list) else v for k, v in impact.items()})  # type: ignore[arg-type]
-        if impact and "description" in impact
-        else None,
+        impact=_impact(impact) if impact and "description" in impact else None,
         timeline=tuple(TimelineEntry(**entry) for entry in clean.get("timeline", ())),
         action_items=tuple(ActionItem(**item) for item in clean.get("action_items", ())),
         lessons=Lessons(**{k: tuple(v) for k, v in lessons.items()}),
@@ -185,6 +184,13 @@ def _record(
         problems=problems,
         digest=digest,
     )
+
+
+def _impact(clean: dict[str, Any]) -> Impact:
+    values = dict(clean)
+    values["regions"] = tuple(values.get("regions", ()))
+    values["figures"] = tuple((f["label"], f["value"]) for f in values.get("figures", ()))
+    return Impact(**values)
 
 
 def iter_source_files(root: Path) -> list[Path]:

@@ -41,6 +41,7 @@ class Impact:
     users_affected: int | None = None
     requests_failed_percent: float | None = None
     regions: tuple[str, ...] = ()
+    figures: tuple[tuple[str, str], ...] = ()  # (label, value)
     data_loss: bool | None = None
     customer_facing: bool | None = None
 
@@ -91,6 +92,7 @@ class Postmortem:
     body: str
     body_line: int = 1  # the file line the body starts on
     started: datetime | None = None
+    latent_since: datetime | None = None
     detected: datetime | None = None
     mitigated: datetime | None = None
     resolved: datetime | None = None
@@ -117,6 +119,13 @@ class Postmortem:
         if self.started is None or end is None:
             return None
         return end - self.started
+
+    @property
+    def latent_for(self) -> timedelta | None:
+        """Return how long the cause lay dormant: started minus latent_since."""
+        if self.latent_since is None or self.started is None:
+            return None
+        return self.started - self.latent_since
 
     @property
     def time_to_detect(self) -> timedelta | None:

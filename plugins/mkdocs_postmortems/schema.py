@@ -142,6 +142,18 @@ IMPACT_FIELDS: tuple[Field, ...] = (
         maximum=100,
     ),
     Field("regions", Kind.LIST, "Regions or locations affected.", item=Kind.LINE),
+    Field(
+        "figures",
+        Kind.LIST,
+        "Any other measure of impact, as label and value.",
+        item=Kind.MAPPING,
+        fields=(
+            Field(
+                "label", Kind.LINE, "What was counted.", required=True, example="Customers affected"
+            ),
+            Field("value", Kind.LINE, "How much, with its unit.", required=True, example="775"),
+        ),
+    ),
     Field("data_loss", Kind.BOOLEAN, "Whether data was lost."),
     Field("customer_facing", Kind.BOOLEAN, "Whether customers noticed."),
 )
@@ -250,6 +262,13 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "resolved", Kind.DATETIME, "When the incident was closed.", example="2024-03-08T14:45:00Z"
+    ),
+    Field(
+        "latent_since",
+        Kind.DATETIME,
+        "When the defect or condition behind the incident was introduced, if it lay dormant "
+        "before `started`.",
+        example="2019-07-25T00:00:00Z",
     ),
     Field(
         "approximate",

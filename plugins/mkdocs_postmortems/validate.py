@@ -355,6 +355,13 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
             "make them agree, or drop 'date'",
             Level.WARNING,
         )
+    latent = clean.get("latent_since")
+    if isinstance(latent, datetime) and isinstance(started, datetime) and latent > started:
+        checker.report(
+            ("latent_since",),
+            "latent_since is after started",
+            "latent_since is when the cause was introduced, before the impact began",
+        )
     order = [(name, clean.get(name)) for name in TIME_FIELDS]
     for index, (name, moment) in enumerate(order):
         if not isinstance(moment, datetime):
