@@ -319,7 +319,9 @@ def entry_id(pm: Postmortem, context: ExportContext) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: _text(v) for k, v in attributes.items()})
+    element = ET.SubElement(
+        parent, f"{{{ATOM_NS}}}{tag}", {k: _text(v) for k, v in attributes.items()}
+    )
     if text is not None:
         element.text = _text(text)
     return element

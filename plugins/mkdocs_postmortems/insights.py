@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Protocol
 
 from . import charts
@@ -226,7 +227,7 @@ def find_recurrences(catalog: Catalog, window: int) -> list[RecurrenceLike]:
     found: list[_Repeat] = []
     for (category, service), members in groups.items():
         members.sort(key=_chronological)
-        for previous, later in zip(members, members[1:], strict=False):
+        for previous, later in pairwise(members):
             if (later.date - previous.date).days <= window:
                 found.append(_Repeat(later, previous, category, service))
     found.sort(key=lambda r: (_chronological(r.incident), r.category, r.service), reverse=True)
@@ -255,7 +256,7 @@ def _figure(chart: Chart, caption: str, from_uri: str, layout: Layout) -> str:
     # block-level <div> makes Markdown pass it through untouched.
     svg_file = f"{CHART_FOLDER}/{chart.name}.svg"
     return (
-        f'<div class="pm-chart">{chart.svg}</div>\n\n'
+        f'<div class="pm-chart" data-search-exclude>{chart.svg}</div>\n\n'
         f"{caption} {md_link('Download the chart (SVG)', layout.link(from_uri, svg_file))}.\n\n"
     )
 
@@ -491,9 +492,7 @@ def insights_page(
             "How each incident was first noticed.",
         ),
     ):
-        text, chart = _ranking_section(
-            name, heading, noun, ranking(values), note, src_uri, layout
-        )
+        text, chart = _ranking_section(name, heading, noun, ranking(values), note, src_uri, layout)
         parts.append(text)
         made.append(chart)
     parts.append(_recurrence_section(recurring, window, src_uri, layout))

@@ -26,8 +26,16 @@ from mkdocs.utils.templates import TemplateContext
 
 from .card import incident_card, rejected_card
 from .catalog import Catalog, Settings, load_catalog
-from .exports import CSV_URI, FEED_URI, JSON_URI, ExportContext, exports_page
-from .exports import atom_feed, csv_export, json_export
+from .exports import (
+    CSV_URI,
+    FEED_URI,
+    JSON_URI,
+    ExportContext,
+    atom_feed,
+    csv_export,
+    exports_page,
+    json_export,
+)
 from .insights import Insights, insights_page
 from .loader import Rejected
 from .model import Postmortem
