@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from conftest import BuildSite, Site, parse_html, postmortem
-from mkdocs_postmortems import charts
+from mkdocs_postmortems import charts, insights
+from mkdocs_postmortems.catalog import Settings, build_catalog
+from mkdocs_postmortems.model import Postmortem
+from mkdocs_postmortems.pages import Layout
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -219,3 +223,52 @@ def test_ticks_are_round_numbers() -> None:
     assert charts.nice_ticks(3) == [0, 1, 2, 3]
     assert charts.nice_ticks(17) == [0, 5, 10, 15, 20]
     assert charts.nice_ticks(1.7, whole=False) == [0, 0.5, 1, 1.5, 2]
+
+
+def _record(ident: str, day: date, services: tuple[str, ...]) -> Postmortem:
+    return Postmortem(
+        id=ident,
+        path=f"{ident}.md",
+        title=ident,
+        date=day,
+        status="published",
+        severity="SEV3",
+        summary="s",
+        root_cause="r",
+        services=services,
+        body="",
+        root_cause_categories=("network",),
+    )
+
+
+def test_recurrences_can_be_given_by_the_caller() -> None:
+    catalog = build_catalog(
+        [
+            _record("one", date(2024, 1, 1), ("edge",)),
+            _record("two", date(2024, 1, 20), ("edge",)),
+            _record("three", date(2024, 9, 1), ()),
+        ],
+        Settings(today=date(2024, 10, 1)),
+    )
+    found = insights.find_recurrences(catalog, window=30)
+    assert [(r.incident.id, r.previous.id, r.days) for r in found] == [("two", "one", 19)]
+    assert insights.find_recurrences(catalog, window=10) == []
+    page = insights.insights_page(catalog, Layout(), recurring=[]).page.markdown
+    assert "No incident shares a root-cause category and a service" in page
+    page = insights.insights_page(catalog, Layout(), window=30).page.markdown
+    assert "1 incident happened before" in page
+    assert "[two](postmortems/two.md) | [one](postmortems/one.md)" in page
+
+
+def test_a_ranking_without_values_has_no_chart() -> None:
+    catalog = build_catalog(
+        [_record("lonely", date(2024, 1, 1), ())], Settings(today=date(2024, 2, 1))
+    )
+    result = insights.insights_page(catalog, Layout())
+    assert "No incident records a service." in result.page.markdown
+    assert "insights/services.svg" not in result.files
+    assert set(result.files) == {
+        "insights/incidents-per-month.svg",
+        "insights/root-cause-categories.svg",
+        "insights/detection.svg",
+    }

@@ -232,7 +232,7 @@ def json_export(catalog: Catalog, context: ExportContext) -> str:
         },
         "postmortems": records,
     }
-    return json.dumps(document, ensure_ascii=False, indent=1, default=_jsonable) + "\n"
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_jsonable) + "\n"
 
 
 # --- CSV -------------------------------------------------------------------------------------

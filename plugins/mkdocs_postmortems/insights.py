@@ -378,7 +378,9 @@ def _ranking_section(
     note: str,
     from_uri: str,
     layout: Layout,
-) -> tuple[str, Chart]:
+) -> tuple[str, Chart | None]:
+    if not counts:
+        return f"## {heading}\n\nNo incident records a {noun.lower()}.\n\n", None
     description = f"{heading}, most incidents first: " + "; ".join(
         f"{label}: {count}" for label, count in counts
     )
@@ -492,9 +494,10 @@ def insights_page(
             "How each incident was first noticed.",
         ),
     ):
-        text, chart = _ranking_section(name, heading, noun, ranking(values), note, src_uri, layout)
+        text, maybe = _ranking_section(name, heading, noun, ranking(values), note, src_uri, layout)
         parts.append(text)
-        made.append(chart)
+        if maybe is not None:
+            made.append(maybe)
     parts.append(_recurrence_section(recurring, window, src_uri, layout))
     files = {f"{CHART_FOLDER}/{c.name}.svg": c.svg for c in made}
     return Insights(GeneratedPage(src_uri, "".join(parts)), tuple(made), files)
