@@ -97,7 +97,7 @@ def main(sizes: list[int]) -> None:
     for size in sizes:
         catalog = synthetic_catalog(size)
         context = ExportContext("Bench", lambda pm: f"postmortems/{pm.id}/", "https://x.test/")
-        repeat = 3 if size <= 2000 else 1
+        repeat = 3
         insights = insights_page(catalog, Layout())
         outputs = {
             "insights page + 6 charts": len(insights.page.markdown)

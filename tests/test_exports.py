@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from conftest import BuildSite, Site, parse_html, postmortem
+from conftest import REPO, BuildSite, Site, parse_html, postmortem
 from mkdocs_postmortems.catalog import Settings, build_catalog
 from mkdocs_postmortems.exports import (
     CSV_COLUMNS,
@@ -187,6 +187,15 @@ def test_every_page_links_the_feed(site: Site) -> None:
         assert len(links) == 1, url
         assert links[0]["rel"] == "alternate", url
         assert links[0]["href"] == href, url
+
+
+def test_a_site_with_its_own_main_template_keeps_one_feed_link(build_site: BuildSite) -> None:
+    theme = {"name": "material", "font": False, "custom_dir": str(REPO / "overrides")}
+    site = build_site(FIXTURE, config={"theme": theme}, strict=True)
+    assert site.error is None, site.messages
+    html = site.page("insights/")
+    assert html.count('type="application/atom+xml"') == 1
+    assert 'href="../feed.xml"' in html
 
 
 def test_two_builds_give_identical_exports(build_site: BuildSite) -> None:

@@ -26,7 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pygal
+from pygal.etree import etree
 from pygal.style import Style
+
+# pygal serialises with lxml when it is installed, and lxml writes different bytes; always
+# use the standard library so the same data gives the same SVG on every machine.
+etree.to_etree()
 
 # pygal appends a legacy finder (for pygal.maps plugins, which we do not use) to sys.meta_path.
 # On Python 3.11 every import that no other finder resolves then warns (ImportWarning); under
