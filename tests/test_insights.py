@@ -102,6 +102,7 @@ def test_every_chart_is_inline_with_a_text_alternative(site: Site) -> None:
         chart_id = charts.chart_id(name)
         assert f'id="{chart_id}"' in svg
         assert 'role="img"' in svg
+        assert "\n" not in svg
         assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in svg
         assert re.search(rf'<title id="{chart_id}-title">[^<]+</title>', svg), name
         assert re.search(rf'<desc id="{chart_id}-desc">[^<]+</desc>', svg), name

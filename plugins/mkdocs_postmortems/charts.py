@@ -98,10 +98,10 @@ def _style(colors: Sequence[str]) -> Style:
         opacity_hover="1",
         transition="none",
         font_family="inherit",
-        label_font_size=12,
-        major_label_font_size=12,
-        legend_font_size=13,
-        value_font_size=12,
+        label_font_size=14,
+        major_label_font_size=14,
+        legend_font_size=14,
+        value_font_size=14,
         colors=tuple(colors),
         # Given explicitly: pygal would otherwise parse each colour, and ours are CSS variables.
         value_colors=tuple("currentColor" for _ in colors),
@@ -158,7 +158,9 @@ def _finish(chart: Any, name: str, title: str, description: str) -> str:
         return root
 
     chart.add_xml_filter(strip)
-    return str(chart.render(is_unicode=True))
+    # One line: the only newlines are between pygal's style sheets, and a blank line would end
+    # the raw HTML block the page embeds the chart in.
+    return str(chart.render(is_unicode=True)).replace("\n", " ")
 
 
 def _strip(root: Any, title: str, description: str, chart_id: str) -> None:
