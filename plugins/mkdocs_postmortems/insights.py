@@ -216,26 +216,25 @@ class _Repeat:
 def find_recurrences(catalog: Catalog, window: int) -> list[RecurrenceLike]:
     """Return incidents sharing a category and a service with an earlier one within `window` days.
 
-    A stand-in for `recurrence.recurrences` from the browse pages (same grouping and order) so
-    this page does not wait for it; the lead folds the two together at merge.
+    Newest incident first. A stand-in for `recurrence.recurrences` of the browse pages (the
+    same pairs) so this page does not wait for it; the lead folds the two together at merge.
     """
+    # The catalog is sorted newest first by (date, started, id): walking it backwards fills
+    # every group in chronological order, so nothing is sorted again (measured: sorting with
+    # a per-call key was most of this page's cost at 10,000 incidents).
+    rank = {pm.id: index for index, pm in enumerate(catalog)}
     groups: dict[tuple[str, str], list[Postmortem]] = defaultdict(list)
-    for pm in catalog:
+    for pm in reversed(catalog.postmortems):
         for category in dict.fromkeys(pm.root_cause_categories):
             for service in dict.fromkeys(pm.services):
                 groups[(category, service)].append(pm)
     found: list[_Repeat] = []
     for (category, service), members in groups.items():
-        members.sort(key=_chronological)
         for previous, later in pairwise(members):
             if (later.date - previous.date).days <= window:
                 found.append(_Repeat(later, previous, category, service))
-    found.sort(key=lambda r: (_chronological(r.incident), r.category, r.service), reverse=True)
+    found.sort(key=lambda r: (rank[r.incident.id], r.category, r.service))
     return list(found)
-
-
-def _chronological(pm: Postmortem) -> tuple[date, str, str]:
-    return (pm.date, pm.started.isoformat() if pm.started else "", pm.id)
 
 
 # --- page -----------------------------------------------------------------------------------
