@@ -240,3 +240,15 @@ def test_feed_holds_only_the_newest() -> None:
     assert len(titles) == FEED_ENTRIES
     assert titles[0] == f"Incident {FEED_ENTRIES + 6}"
     assert titles[-1] == "Incident 7"
+
+
+def test_free_form_extra_values_are_written_as_json(build_site: BuildSite) -> None:
+    extra = "extra:\n  reviewed: 2024-05-01\n  cost: 1.5\n  owners: [a, b]\n  notes: {k: v}\n"
+    site = build_site({"2024-01-10-alpha.md": _front("Alpha", "2024-01-10", extra)}, strict=True)
+    assert site.error is None, site.messages
+    data = json.loads((site.site_dir / "postmortems.json").read_text(encoding="utf-8"))
+    written = data["postmortems"][0]["extra"]
+    assert written["owners"] == ["a", "b"]
+    assert written["notes"] == {"k": "v"}
+    assert str(written["reviewed"]) == "2024-05-01"
+    assert str(written["cost"]) == "1.5"
