@@ -28,7 +28,18 @@ from mkdocs.utils.templates import TemplateContext
 from .authoring import ADD_URI, REFERENCE_URI, add_page, reference_page
 from .card import incident_card, rejected_card
 from .catalog import Catalog, Settings, load_catalog
+from .exports import (
+    CSV_URI,
+    FEED_URI,
+    JSON_URI,
+    ExportContext,
+    atom_feed,
+    csv_export,
+    exports_page,
+    json_export,
+)
 from .gfm import normalize_lists
+from .insights import Insights, insights_page
 from .lint import Context, LintConfig, run_rules
 from .loader import Rejected
 from .model import Postmortem
@@ -107,6 +118,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._incidents: dict[str, Postmortem] = {}
         self._rejected: dict[str, Rejected] = {}
         self._generated: dict[str, GeneratedPage] = {}
+        self._insights: Insights = insights_page(self.catalog, self.layout)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -168,6 +180,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         for page in self._pages(files):
             self._add(files, config, page.src_uri, page.markdown, InclusionLevel.INCLUDED)
             self._generated[page.src_uri] = page
+        for uri, data in self._data_files(config).items():
+            self._add(files, config, uri, data, InclusionLevel.INCLUDED)
         files.append(
             File.generated(
                 config, CSS_URI, abs_src_path=str(PACKAGE_DIR / "assets" / "postmortems.css")
@@ -184,7 +198,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 pages.append(reference_page(self.settings.vocabularies, self.lint_config))
             if files.get_file_from_path(ADD_URI) is None:
                 pages.append(add_page())
+        self._insights = insights_page(self.catalog, self.layout)
+        pages += [self._insights.page, exports_page()]
         return pages
+
+    def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
+        """Return the chart files and the exports, by site path."""
+        context = ExportContext(
+            config.site_name,
+            lambda pm: _url_of(self.layout.incident_uri(pm.path), config),
+            config.site_url or None,
+        )
+        return {
+            **self._insights.files,
+            JSON_URI: json_export(self.catalog, context),
+            CSV_URI: csv_export(self.catalog, context),
+            FEED_URI: atom_feed(self.catalog, context),
+        }
 
     def _add(
         self,
