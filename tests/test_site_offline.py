@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import browser_page, external, serve
-from conftest import REPO
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+
+from browser import browser_page, external, serve
+from conftest import REPO
 
 pytestmark = pytest.mark.browser
 
