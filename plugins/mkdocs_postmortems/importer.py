@@ -45,12 +45,10 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "incident summary",
         "executive summary",
         "overview",
-        "what happened",
-        "description",
-        "incident description",
         "tl;dr",
         "tldr",
     ),
+    "narrative": ("what happened", "description", "incident description", "details"),
     "impact": (
         "impact",
         "customer impact",
@@ -214,6 +212,7 @@ FACT_ALIASES: dict[str, tuple[str, ...]] = {
         "mttr",
     ),
     "timezone": ("timezone", "time zone", "all times", "times"),
+    "tags": ("tags", "labels", "keywords"),
 }
 FACT_KEYS = {alias: key for key, aliases in FACT_ALIASES.items() for alias in aliases}
 
@@ -265,20 +264,20 @@ _TITLE_PREFIX = re.compile(
 _TIME_AT_START = re.compile(r"^[\s*_~]*")
 _EVENT_SEPARATOR = re.compile(r"^[\s*_]*(?:\)|[:\-\u2013\u2014|]|\s)*\s*")
 _DOCUMENT_ZONE = re.compile(
-    r"(?:all\s+times\s+(?:are\s+|shown\s+)?(?:in\s+)?|times\s+(?:are\s+)?in\s+|"
-    r"time\s*\(|timeline\s*\()\s*(?P<zone>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::\d{2})?)?|"
-    r"[+-]\d{2}:\d{2}|[A-Za-z]+/[A-Za-z_]+)",
-    re.IGNORECASE,
+    r"all\s+times|times\s+are|times\s+in|time\s*\(|timeline\s*\(", re.IGNORECASE
+)
+_ZONE_TOKEN = re.compile(
+    r"[A-Za-z]+/[A-Za-z_]+|(?:UTC|GMT)[+-]\d{1,2}(?::\d{2})?|[+-]\d{2}:\d{2}|\b[A-Z]{1,5}\b"
 )
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)")
 _USERS = re.compile(
     r"\b(users?|customers?|accounts?|members?|people|visitors?|merchants?|sellers?|tenants?|"
-    r"organi[sz]ations?|teams?|user base|logins?)\b",
+    r"organi[sz]ations?|teams?|user base)\b",
     re.IGNORECASE,
 )
 _REQUESTS = re.compile(
     r"\b(requests?|errors?|error rate|calls?|queries|traffic|transactions?|responses?|"
-    r"deliveries|jobs?|builds?|uploads?|messages?)\b",
+    r"deliveries|jobs?|builds?|uploads?|downloads?|pulls?|pushes|messages?|purges?)\b",
     re.IGNORECASE,
 )
 _USER_COUNT = re.compile(
@@ -361,27 +360,53 @@ _NOT_A_SERVICE = frozenset(
     )
 )
 _TICKET_ID = re.compile(r"^[A-Z][A-Z0-9]{1,14}-\d+$")
-_OWNER = re.compile(
-    r"\s*[\[(]\s*(?:owner|owned by|assignee|assigned to|dri)\s*[:=]?\s*([^\])]+?)\s*[\])]"
-    r"|\s*[-\u2013\u2014,;]?\s*\b(?:owner|assignee|dri)\s*:\s*([^,;()\[\]]+?)\s*(?=[,;]|$)"
-    r"|\s+@([A-Za-z0-9][\w.-]*[\w])\s*$",
+_META_GROUP = re.compile(r"\s*[(\[]([^()\[\]]+)[)\]]")
+_META_PART = re.compile(
+    r"^(owner|owned by|assignee|assigned to|dri|due|due date|by|deadline|eta|priority|type|"
+    r"status|horizon)\s*[:=]?\s*(.+)$",
     re.IGNORECASE,
 )
-_DUE = re.compile(
-    r"\s*[\[(]?\s*(?:due|by|deadline|eta|target)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\s*[\])]?",
+_META_FIELDS = {
+    "owner": "owner",
+    "owned by": "owner",
+    "assignee": "owner",
+    "assigned to": "owner",
+    "dri": "owner",
+    "due": "due",
+    "due date": "due",
+    "by": "due",
+    "deadline": "due",
+    "eta": "due",
+    "priority": "priority",
+    "type": "type",
+    "status": "status",
+    "horizon": "horizon",
+}
+_STATUS_WORDS = {
+    "done": "done",
+    "completed": "done",
+    "complete": "done",
+    "fixed": "done",
+    "in progress": "in-progress",
+    "in-progress": "in-progress",
+    "wip": "in-progress",
+    "todo": "open",
+    "to do": "open",
+    "open": "open",
+    "proposed": "proposed",
+    "won't do": "wont-do",
+    "wont do": "wont-do",
+    "wontfix": "wont-do",
+}
+_TRAILING_OWNER = re.compile(
+    r"\s*(?:[-\u2013\u2014,;]\s*)?\b(?:owner|assignee|dri)\s*:\s*([^,;()\[\]]+?)\s*$"
+    r"|\s+@([A-Za-z0-9][\w.-]*\w)\s*$",
     re.IGNORECASE,
 )
-_PRIORITY = re.compile(r"\s*[\[(]\s*(P[0-3])\s*[\])]|^\s*(P[0-3])\s*[:\-\u2013\u2014]\s*")
-_TYPE_TAG = re.compile(
-    r"\s*[\[(]\s*(mitigate|prevent|detect|process)\s*[\])]|^\s*(mitigate|prevent|detect|process)"
-    r"\s*:\s*",
-    re.IGNORECASE,
+_LEADING_TAG = re.compile(
+    r"^(?:(P[0-3])|(mitigate|prevent|detect|process)|([A-Z][A-Z0-9]{1,14}-\d+))\s*[:\-\u2013\u2014]?\s+",
 )
-_STATUS_TAG = re.compile(
-    r"\s*[\[(]\s*(done|completed|complete|in progress|in-progress|wont do|won't do)\s*[\])]"
-    r"|\s*(✅)",
-    re.IGNORECASE,
-)
+_ROW_STATUS = re.compile(r"\b(DONE|TODO|IN PROGRESS|WONTFIX|FIXED)\b")
 
 _START_WORDS = re.compile(
     r"\b(?:outage|incident|impact|errors?|failures?|degradation|problems?|issues?)\s+"
@@ -398,7 +423,8 @@ _DETECT_WORDS = re.compile(
 _MITIGATE_WORDS = re.compile(
     r"\b(?:mitigat\w*|rolled back|roll(?:ed)?[- ]back|rollback|revert(?:ed)?|failed over|"
     r"failover|restored|recover(?:ed|ing|y)|fix (?:was |is )?deployed|deployed (?:the |a |an )?"
-    r"(?:\w+ )?fix|deployed it|emergency fix|error rates? (?:return|drop)\w*|impact ends?)\b",
+    r"(?:\w+ )?fix|deployed it|emergency fix|error rates? (?:return|drop)\w*|impact ends?|"
+    r"(?:succeed\w*|working) again)\b",
     re.IGNORECASE,
 )
 _RESOLVE_WORDS = re.compile(
@@ -424,14 +450,18 @@ _TRIGGER_TERMS = (
     ("infrastructure-change", r"infrastructure|terraform|cluster upgrade|network change"),
 )
 _CATEGORY_TERMS = (
-    ("database", r"database|\bindex\b|\bsql\b|\bquery\b|replica|postgres|mysql|table lock"),
-    ("performance", r"inefficient|suboptimal|slow|latency|performance"),
+    ("database", r"database|missing index|\bsql\b|replica|postgres|mysql|table lock|query plan"),
+    ("performance", r"inefficient|suboptimal|\bslow|latency|performance|\bleak"),
     ("configuration-error", r"misconfigur|config(?:uration)? (?:error|value|change)|wrong setting"),
     ("capacity", r"capacity|exhaust|out of memory|\boom\b|disk (?:was )?full|saturat"),
     ("dns", r"\bdns\b"),
-    ("expired-credential", r"expired|expiry|certificate"),
+    (
+        "expired-credential",
+        r"expired (?:\w+ )?(?:certificate|cert|key|token|credential|password|domain)"
+        r"|(?:certificate|cert|token|key|domain) (?:had |has )?expired",
+    ),
     ("network", r"\bbgp\b|packet loss|load balancer|network partition|routing"),
-    ("software-bug", r"\bbug\b|regression|null pointer|race condition|exception|defect"),
+    ("software-bug", r"\bbug\b|regression|null pointer|race condition|\bexceptions?\b|defect"),
     ("dependency-failure", r"third-party|vendor|provider outage|upstream (?:outage|failure)"),
 )
 
@@ -713,7 +743,9 @@ def _document_zone(text: str, facts_found: dict[str, str], ctx: _Context) -> Non
     candidates = []
     if "timezone" in facts_found:
         candidates.append(facts_found["timezone"].split()[0].strip("()."))
-    candidates.extend(m.group("zone") for m in _DOCUMENT_ZONE.finditer(text))
+    for statement in _DOCUMENT_ZONE.finditer(text):
+        window = text[statement.end() : statement.end() + 30].split("\n")[0]
+        candidates.extend(_ZONE_TOKEN.findall(window))
     for candidate in candidates:
         zone = zone_named(candidate)
         if zone is not None:
@@ -725,13 +757,28 @@ def _document_zone(text: str, facts_found: dict[str, str], ctx: _Context) -> Non
             return
 
 
+_NOT_INCIDENT_DAY = re.compile(
+    r"^\W*(?:posted|published|updated|last updated|written|created|authored|revised)\b", re.I
+)
+
+
+def _incident_day(text: str) -> date | None:
+    """Return the first full date of the text, skipping publication lines ("Posted ...")."""
+    for line in text.split("\n"):
+        if not _NOT_INCIDENT_DAY.match(line):
+            day = first_day(line)
+            if day is not None:
+                return day
+    return None
+
+
 def _title(root: Section, facts_found: dict[str, str], source: str, ctx: _Context) -> str:
     title = facts_found.get("title", "")
     if not title:
         for section in root.walk():
             if section is root or section.key:
                 continue
-            if section.level <= 7 and section.indent < 0 and not _is_timeish(section.label):
+            if section.level <= 7 and section.indent < 0:
                 title = section.label.strip()
                 break
             break  # only the document's first heading can be its title
@@ -748,6 +795,7 @@ def _title(root: Section, facts_found: dict[str, str], source: str, ctx: _Contex
         title = title.strip().capitalize()
         if title:
             ctx.guesses.append(f"title: taken from the file name ('{title}')")
+    title = re.sub(r"^\d{4}-\d{2}-\d{2}\s*[:\-\u2013\u2014|]\s*", "", title)
     stripped = _TITLE_PREFIX.sub("", title).strip(" :-\u2013\u2014")
     if stripped and stripped != title:
         ctx.guesses.append(f"title: dropped the prefix from '{title}'")
@@ -992,18 +1040,49 @@ def _iso(moment: datetime) -> str:
     return text.removesuffix("+00:00") + ("Z" if text.endswith("+00:00") else "")
 
 
+def _intro(root: Section) -> str:
+    """Return the first real paragraph before any section: not a fact line, not a date line."""
+    title = next((item for item in root.items if isinstance(item, Section)), None)
+    for node in (root, title) if title is not None and not title.key else (root,):
+        text = _first_paragraph(node)
+        if text:
+            return text
+    return ""
+
+
+def _first_paragraph(node: Section) -> str:
+    paragraph: list[str] = []
+    for item in [*node.items, ""]:
+        if isinstance(item, str) and item.strip() and not _TABLE_ROW.match(item):
+            paragraph.append(item)
+            continue
+        if paragraph:
+            head = _FACT_LINE.match(paragraph[0])
+            is_fact = head is not None and normalize_label(head.group(1)) in FACT_KEYS
+            text = prose(paragraph)
+            if not is_fact and not _NOT_INCIDENT_DAY.match(paragraph[0]) and len(text) >= 80:
+                return text
+            paragraph = []
+        if isinstance(item, Section):
+            break
+    return ""
+
+
 def _summary(root: Section, impact_text: str, root_cause: str, ctx: _Context) -> str:
     section = root.find("summary")
     text = ""
     if section is not None:
         text = prose(section.lines(skip=frozenset(SECTION_ALIASES)))
     if not text:
-        intro = [item for item in root.items if isinstance(item, str)]
-        text = prose(intro)
-        if text and len(text) > 80:
+        text = _intro(root)
+        if text:
             ctx.guesses.append("summary: taken from the opening paragraph")
-        else:
-            text = ""
+    if not text:
+        narrative = root.find("narrative")
+        if narrative is not None:
+            text = prose(narrative.lines())
+            if text:
+                ctx.guesses.append(f"summary: taken from the section '{narrative.label}'")
     if not text:
         parts = [_sentences(impact_text, 2), _sentences(root_cause, 1)]
         text = " ".join(p for p in parts if p and not p.startswith("TODO"))
@@ -1049,12 +1128,20 @@ def _impact(root: Section, ctx: _Context) -> tuple[dict[str, object], str]:
                 continue
             number: float | int = int(value) if value.is_integer() else value
             after = sentence[match.end() : match.end() + 40]
-            if _REQUESTS.search(after) and "requests_failed_percent" not in impact:
+            users, requests = _USERS.search(after), _REQUESTS.search(after)
+            about_requests = requests is not None and (
+                users is None or requests.start() < users.start()
+            )
+            if about_requests and "requests_failed_percent" not in impact:
                 impact["requests_failed_percent"] = number
                 ctx.guesses.append(
                     f"impact.requests_failed_percent: {number} from '{match.group(0)}'"
                 )
-            elif _USERS.search(sentence) and "users_affected_percent" not in impact:
+            elif (
+                not about_requests
+                and _USERS.search(sentence)
+                and "users_affected_percent" not in impact
+            ):
                 impact["users_affected_percent"] = number
                 ctx.guesses.append(
                     f"impact.users_affected_percent: {number} from '{match.group(0)}'"
@@ -1290,6 +1377,13 @@ def _table_actions(table: list[list[str]]) -> list[dict[str, object]]:
         if all(re.fullmatch(r":?-*:?", cell) for cell in row):
             continue
         cells = {name: row[i] if i < len(row) else "" for name, i in columns.items()}
+        if "status" not in cells:
+            for name, value in cells.items():
+                word = _ROW_STATUS.search(value)
+                if word:
+                    cells[name] = _ROW_STATUS.sub("", value).strip()
+                    cells["status"] = word.group(1)
+                    break
         item = _action(cells.pop("title"), [])
         if item is None:
             continue
@@ -1319,8 +1413,9 @@ def _set_action_field(item: dict[str, object], name: str, value: str) -> None:
             "horizon": "horizon",
             "status": "action_status",
         }[name]
-        wanted = {"completed": "done", "complete": "done", "todo": "open", "to do": "open"}.get(
-            value.lower(), _ACTION_TYPES.get(value.lower(), _HORIZONS.get(value.lower(), value))
+        lowered = value.lower()
+        wanted = _STATUS_WORDS.get(
+            lowered, _ACTION_TYPES.get(lowered, _HORIZONS.get(lowered, value))
         )
         term = match_term(wanted, DEFAULT_VOCABULARIES[vocabulary])
         if term:
@@ -1333,9 +1428,33 @@ def _set_action_field(item: dict[str, object], name: str, value: str) -> None:
         else:
             notes.append(f"Due: {value}")
     else:
-        item[name] = _line(_MD_LINK.sub(r"\1", value), 100)
+        item[name] = _line(_MD_LINK.sub(r"\1", value), 100).lstrip("@")
     if notes:
         item["notes"] = "\n".join(notes)
+
+
+def _metadata(text: str) -> list[tuple[str, str]] | None:
+    """Return the fields of `(owner: x, due 2024-04-01, P1)`, or None when it is plain prose."""
+    found: list[tuple[str, str]] = []
+    for raw in re.split(r"[,;]", text):
+        part = raw.strip()
+        lowered = part.lower()
+        meta = _META_PART.match(part)
+        if meta:
+            found.append((_META_FIELDS[meta.group(1).lower()], meta.group(2).strip()))
+        elif re.fullmatch(r"P[0-3]", part):
+            found.append(("priority", part))
+        elif lowered in _ACTION_TYPES:
+            found.append(("type", lowered))
+        elif lowered in _STATUS_WORDS:
+            found.append(("status", lowered))
+        elif _horizon(part):
+            found.append(("horizon", part))
+        elif re.fullmatch(r"@[A-Za-z0-9][\w.-]*", part):
+            found.append(("owner", part))
+        else:
+            return None
+    return found or None
 
 
 def _action(text: str, details: list[str]) -> dict[str, object] | None:
@@ -1353,18 +1472,28 @@ def _action(text: str, details: list[str]) -> dict[str, object] | None:
                 line = line.replace(link.group(0), "")
                 continue
         line = line.replace(link.group(0), link.group(1))
-    for pattern, name in ((_OWNER, "owner"), (_DUE, "due"), (_PRIORITY, "priority")):
-        match = pattern.search(line)
-        if match:
-            value = next(g for g in match.groups() if g)
-            _set_action_field(item, name, value.strip())
-            line = (line[: match.start()] + " " + line[match.end() :]).strip()
-    for pattern, name in ((_TYPE_TAG, "type"), (_STATUS_TAG, "status")):
-        match = pattern.search(line)
-        if match:
-            value = next(g for g in match.groups() if g)
-            _set_action_field(item, name, "done" if value == "✅" else value.strip())
-            line = (line[: match.start()] + " " + line[match.end() :]).strip()
+    for group in list(_META_GROUP.finditer(line)):
+        found = _metadata(group.group(1))
+        if found is not None:
+            for name, value in found:
+                _set_action_field(item, name, value)
+            line = line.replace(group.group(0), " ", 1)
+    trailing = _TRAILING_OWNER.search(line)
+    if trailing:
+        _set_action_field(item, "owner", next(g for g in trailing.groups() if g))
+        line = line[: trailing.start()]
+    leading = _LEADING_TAG.match(line.strip())
+    while leading:
+        priority, kind, ticket = leading.groups()
+        if ticket:
+            _set_action_field(item, "ticket", ticket)
+        else:
+            _set_action_field(item, "priority" if priority else "type", priority or kind)
+        line = line.strip()[leading.end() :]
+        leading = _LEADING_TAG.match(line)
+    if "\u2705" in line:
+        item["status"] = "done"
+        line = line.replace("\u2705", " ")
     title = " ".join(line.split()).strip(" -\u2013\u2014:;,").rstrip(".")
     if not title or _horizon(title):
         return None
@@ -1406,13 +1535,10 @@ def _contributing(root: Section) -> list[str]:
     return [_line(text.rstrip(".")) for text in texts if text]
 
 
-def _authors(facts_found: dict[str, str]) -> list[str]:
-    value = facts_found.get("authors", "")
-    return [
-        _line(name.strip(" .@`"), 100)
-        for name in re.split(r",|;|\band\b", value)
-        if name.strip(" .@`")
-    ]
+def _names(value: str) -> list[str]:
+    """Return the names in a `a, b and c` list."""
+    parts = (part.strip(" .@`") for part in re.split(r",|;|\band\b", value))
+    return [_line(part, 100) for part in parts if part]
 
 
 def import_text(text: str, source: str = "", default_date: date | None = None) -> ImportResult:
@@ -1428,7 +1554,7 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     ctx.day = (
         first_day(found.get("date", ""))
         or first_day(found.get("started", ""))
-        or first_day(text)
+        or _incident_day(text)
         or (date.fromisoformat(stem_day.group(1)) if stem_day else None)
         or default_date
     )
@@ -1499,7 +1625,8 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
         )
     if root.find("resolution", "root_cause_and_resolution", "remediation") is None:
         ctx.missing.append("resolution: no 'Resolution' section")
-    front["authors"] = _authors(found)
+    front["authors"] = _names(found.get("authors", ""))
+    front["tags"] = _names(found.get("tags", ""))
     if source:
         front["extra"] = {"imported_from": PurePath(source).name}
     slug = slugify(title)

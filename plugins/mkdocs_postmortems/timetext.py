@@ -98,7 +98,7 @@ _DATE_RE = re.compile(
 _TIME_RE = re.compile(
     r"""
     (?<![\d:.])(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?
-        (?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?(?![\d:])
+        (?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?(?!\d|:\d)
   | (?<![\d:.])(?P<h2>\d{1,2})\s*(?P<ampm2>[ap]\.?m\.?)(?![a-z])
     """,
     re.IGNORECASE | re.VERBOSE,
