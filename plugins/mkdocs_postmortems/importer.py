@@ -1022,7 +1022,11 @@ def _keep_in_order(times: dict[str, datetime], sources: dict[str, str], ctx: _Co
             continue
         earlier = [k for k in kept if times[k] > times[name]]
         if earlier:
-            drop = name if sources.get(name) != "stated" else earlier[-1]
+            # Keep a stated time over one picked from the timeline; else keep the earlier field.
+            stated_over_guess = (
+                sources.get(name) == "stated" and sources.get(earlier[-1]) != "stated"
+            )
+            drop = earlier[-1] if stated_over_guess else name
             ctx.guesses.append(
                 f"{drop}: dropped {_iso(times[drop])}, it is out of order with "
                 f"{name if drop != name else earlier[-1]} (check the times)"
@@ -1547,6 +1551,11 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     if not text.strip():
         raise ImportProblem("the file is empty", "import a file that holds a postmortem")
     ctx = _Context()
+    if text.startswith("---\n") and "\n---" in text[4:]:
+        ctx.missing.append(
+            "front matter: the source has its own; it was kept as text at the top of the body "
+            "(copy the values you need, then delete it)"
+        )
     found = facts(text)
     root = outline(text)
     _document_zone(text, found, ctx)
@@ -1596,11 +1605,15 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
             ctx.missing.append(f"{name}: not found")
     front["approximate"] = assumed
     front["root_cause_categories"] = _categories(root_cause, ctx)
+    if not front["root_cause_categories"]:
+        ctx.missing.append("root_cause_categories: none recognised in the root cause (optional)")
     trigger = root.find("trigger")
     if trigger is not None:
         front["trigger"] = (
             _vocab_guess("trigger", prose(trigger.lines()), _TRIGGER_TERMS, ctx) or "unknown"
         )
+    else:
+        ctx.missing.append("trigger: no 'Trigger' section (optional)")
     front["contributing_factors"] = _contributing(root)
     detection = root.find("detection")
     detection_text = prose(detection.lines()) if detection else ""
@@ -1610,6 +1623,8 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     front["detection"] = _vocab_guess(
         "detection", " ".join([detection_text, *detected_events]), _DETECTION_TERMS, ctx
     )
+    if front["detection"] is None:
+        ctx.missing.append("detection: how the incident was noticed is not stated (optional)")
     front["impact"] = impact
     front["timeline"] = [_timeline_item(entry) for entry in entries]
     front["action_items"] = _actions(root, ctx)

@@ -73,16 +73,22 @@ def scalar(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
-def _is_empty(value: object) -> bool:
-    return value is None or (isinstance(value, Sequence | Mapping) and not value)
+def _prune(value: object) -> object:
+    """Return `value` without empty lists, mappings and None values (None if nothing is left)."""
+    if isinstance(value, Mapping):
+        kept = {key: _prune(item) for key, item in value.items()}
+        kept = {key: item for key, item in kept.items() if item is not None}
+        return kept or None
+    if isinstance(value, list | tuple):
+        items = [_prune(item) for item in value]
+        return [item for item in items if item is not None] or None
+    return value
 
 
 def _mapping(data: Mapping[str, object], indent: int, out: list[str], first: str = "") -> None:
     pad = " " * indent
     lead = first
     for key, value in data.items():
-        if _is_empty(value):
-            continue
         prefix = lead or pad
         lead = ""
         if isinstance(value, Mapping):
@@ -107,7 +113,9 @@ def _sequence(items: Sequence[object], indent: int, out: list[str]) -> None:
 
 
 def dump(data: Mapping[str, object]) -> str:
-    """Return `data` as block-style YAML lines (without the `---` fences), ending in a newline."""
+    """Return `data` as block-style YAML (without `---` fences); empty values are left out."""
     out: list[str] = []
-    _mapping(data, 0, out)
+    pruned = _prune(data)
+    if isinstance(pruned, Mapping):
+        _mapping(pruned, 0, out)
     return "\n".join(out) + "\n"
