@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, REPO, BuildSite, parse_html
 from mkdocs_postmortems.importer import (
@@ -19,6 +22,7 @@ from mkdocs_postmortems.importer import (
 )
 from mkdocs_postmortems.loader import Rejected, load_bytes
 from mkdocs_postmortems.model import Postmortem
+from mkdocs_postmortems.problems import Level
 from mkdocs_postmortems.strictyaml import parse
 from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
 
@@ -130,6 +134,54 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "summary": ["unavailable for 61 minutes"],
         "root_cause": ["resource leak", "exhausted file descriptors"],
         "timeline": 7,
+        "missing": ["services"],
+    },
+    "google-sre-plain-text.md": {
+        "stem": "2024-09-03-payments-ledger-replication-lag-postmortem-incident-231",
+        "front": {
+            "title": "Payments Ledger Replication Lag Postmortem (incident #231)",
+            "date": "2024-09-03",
+            "status": "draft",
+            "severity": "SEV3",
+            "services": [SERVICE_PLACEHOLDER],
+            "started": "2024-09-03T09:14:00+00:00",
+            "detected": "2024-09-03T09:31:00+00:00",
+            "mitigated": "2024-09-03T09:52:00+00:00",
+            "resolved": "2024-09-03T10:02:00+00:00",
+            "root_cause_categories": ["database"],
+            "trigger": "code-deploy",
+            "detection": "monitoring-alert",
+            "action_items": [
+                {
+                    "title": "Route analytics queries to a dedicated replica",
+                    "type": "prevent",
+                    "owner": "felix",
+                    "ticket": "https://tracker.example.com/LEDG-88",
+                },
+                {
+                    "title": "Alert on replication lag at 60 seconds instead of 5 minutes",
+                    "type": "detect",
+                    "owner": "noor",
+                    "notes": "Ticket: LEDG-89",
+                },
+            ],
+            "lessons": {
+                "went_well": [
+                    "The replicas caught up within minutes once the queries were cancelled."
+                ],
+                "went_wrong": [
+                    "The dashboard was reviewed for correctness but nobody checked the cost of "
+                    "its query."
+                ],
+                "got_lucky": ["The incident happened on a quiet Tuesday morning."],
+            },
+            "authors": ["noor", "felix"],
+            "extra": {"imported_from": "google-sre-plain-text.md"},
+        },
+        "impact": {"users_affected_percent": 7},
+        "summary": ["for 48 minutes"],
+        "root_cause": ["held a lock that blocked replication"],
+        "timeline": 6,
         "missing": ["services"],
     },
     "gitlab-headings-table.md": {
@@ -585,6 +637,60 @@ def test_source_front_matter_is_reported_and_kept_in_the_body() -> None:
     assert loaded(result).body == text
 
 
+FRAGMENTS = st.sampled_from(
+    [
+        "# Title",
+        "## Timeline",
+        "## Root cause",
+        "**Impact:**",
+        "- **Short-Term:**",
+        "Summary: it broke",
+        "- 10:32 UTC — alert fires",
+        "* 2024-03-08 10:32 impact starts",
+        "**14:05**: incident resolved",
+        "| Time | Event |",
+        "|---|---|",
+        "| 10:00 | outage begins |",
+        "Start: 2024-01-01 25:99",
+        "Duration: 2h 15m",
+        "Time to detect: soon",
+        "- [ ] do a thing (owner: @a, due 2024-13-40)",
+        "## Action Items",
+        "| Action Item | Owner |",
+        "| fix it | bob |",
+        "Severity: P0",
+        "40% of users",
+        "```",
+        "---",
+        "Services: a, b",
+        "## What went well",
+        "- fine",
+        "Timezone: Mars/Base",
+        "All times PT",
+        "- 11:59 PM PST: late",
+        "- 12:01 AM: later",
+        "Date: 2024-02-30",
+        "Posted May 1, 2024",
+        "- PHOTO-1 thing [P1] (prevent)",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(FRAGMENTS, st.text(max_size=30)), max_size=25))
+def test_any_text_imports_to_a_file_without_errors(parts: list[str]) -> None:
+    text = "\n".join(parts)
+    try:
+        result = import_text(text, "2024-05-05-notes.md")
+    except ImportProblem:
+        return
+    record = load_bytes(result.render().encode("utf-8"), f"{result.stem}.md", DEFAULT_VOCABULARIES)
+    assert not isinstance(record, Rejected), record.problems
+    assert [p.format() for p in record.problems if p.level is Level.ERROR] == []
+    original = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").lstrip("\n")
+    assert record.body == original + ("" if original.endswith("\n") else "\n")
+
+
 def test_round_trip_of_a_full_result_through_the_strict_loader() -> None:
     result = imported("gitlab-headings-table.md")
     text = result.render()
@@ -601,6 +707,31 @@ def as_times(value: Any) -> Any:
     if isinstance(value, list):
         return [as_times(item) for item in value]
     return value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# X\nDate: 2024-01-01\n## Action items\n"
+        + "".join(" " * i + "- **a:**\n" for i in range(0, 400, 2)),
+        "# X\nDate: 2024-01-01\n## Action items\n- a " + "(" * 20000 + "\n",
+        "# X\nDate: 2024-01-01\n## Action items\n- owner: a" + " " * 20000 + "x\n",
+        "# X\nDate: 2024-01-01\n## Timeline\n" + "March 1, " * 5000 + "\n",
+        "# X\nDate: 2024-01-01\n## Action items\n"
+        + "".join(f"- item {i}\n  - " + "detail " * 300 + "\n" for i in range(600)),
+    ],
+    ids=["deep-nesting", "brackets", "spaces", "dates", "too-many-items"],
+)
+def test_pathological_input_is_fast_and_still_valid(text: str) -> None:
+    started = time.perf_counter()
+    result = import_text(text, "2024-01-01-x.md")
+    assert time.perf_counter() - started < 2
+    loaded(result)
+
+
+def test_oversized_input_is_refused() -> None:
+    with pytest.raises(ImportProblem, match="larger than"):
+        import_text("# X\n" + "x" * 2_000_000)
 
 
 def test_output_path_helpers(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
-from .schema import MAX_LINE, TIME_FIELDS
+from .schema import MAX_ITEMS, MAX_LINE, MAX_TEXT, TIME_FIELDS
+from .strictyaml import MAX_FRONT_MATTER_BYTES
 from .timetext import (
     AMBIGUOUS,
     Moment,
@@ -35,6 +36,10 @@ from .yamlwriter import dump
 SERVICE_PLACEHOLDER = "TODO-service"
 ROOT_CAUSE_PLACEHOLDER = "TODO: the source does not say what was wrong; write the root cause here."
 SUMMARY_SENTENCES = 3
+MAX_LABEL = 120  # longer lines are prose, never a section label
+MAX_DEPTH = 40  # sections nested deeper are read as plain lines
+MAX_SOURCE_BYTES = 1536 * 1024  # leaves room for the front matter under the 2 MiB file limit
+MAX_SCAN = 2000  # characters of one line searched for times or item metadata
 MAX_SUMMARY = 600
 
 # Headings or labels that open a section, by what the section holds.
@@ -76,6 +81,7 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "causes",
         "what caused it",
         "why it happened",
+        "blameless root cause",
     ),
     "root_cause_and_resolution": (
         "root cause and resolution",
@@ -119,6 +125,8 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "tasks",
         "remediation and follow-up steps",
         "remediation and follow-up",
+        "follow-up tasks",
+        "follow up tasks",
     ),
     "lessons": ("lessons learned", "lessons learnt", "lessons", "learnings", "takeaways"),
     "went_well": ("what went well", "things that went well", "went well"),
@@ -131,6 +139,8 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "what could have gone better",
         "what can be improved",
         "what could be improved",
+        "what didn't go so well",
+        "what did not go so well",
     ),
     "got_lucky": (
         "where we got lucky",
@@ -142,6 +152,21 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
 SECTION_KEYS = {alias: key for key, aliases in SECTION_ALIASES.items() for alias in aliases}
 # Sections that only group others; `Duration: 2h` on one line is a fact, not a section.
 _CONTAINERS = frozenset({"duration"})
+# Sections recognised from a bare line ("Timeline", "What went well") with no markup at all.
+_STANDALONE = frozenset(
+    {
+        "timeline",
+        "lessons",
+        "went_well",
+        "went_wrong",
+        "got_lucky",
+        "action_items",
+        "contributing_factors",
+        "root_cause",
+        "impact",
+        "summary",
+    }
+)
 
 # `Label: value` facts, wherever they appear (front lines, bullets, footers).
 FACT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -239,6 +264,7 @@ _ACTION_TYPES = {
     "process": "process",
 }
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _SETEXT_1 = re.compile(r"^ {0,3}=+\s*$")
@@ -553,6 +579,8 @@ def normalize_label(label: str) -> str:
 
 def section_key(label: str) -> str:
     """Return the kind of section a heading opens, or '' when it is not one we map."""
+    if len(label) > MAX_LABEL:
+        return ""
     text = normalize_label(label)
     if text in SECTION_KEYS:
         return SECTION_KEYS[text]
@@ -599,6 +627,14 @@ def _heading(line: str, following: str) -> tuple[int, str, str, int] | None:
             return None  # a bold bullet item, not a label
         level = 7 if level_of is None else level_of + indent
         return level, label, rest, (-1 if level_of is None else indent)
+    if (
+        line.strip()
+        and not line.startswith((" ", "\t"))
+        and section_key(line) in _STANDALONE
+        and normalize_label(line) == re.sub(r"\s+", " ", line.strip().lower())
+    ):
+        # A known heading on a line of its own, as in documents exported as plain text.
+        return 7, line.strip(), "", -1
     label_line = _LABEL_LINE.match(line)
     if label_line:
         key = section_key(label_line.group(1))
@@ -627,7 +663,11 @@ def outline(text: str) -> Section:
             while stack[-1].indent >= 0 and indent <= stack[-1].indent:
                 stack.pop()
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        found = None if fenced or _FENCE.match(line) else _heading(line, following)
+        found = (
+            None
+            if fenced or _FENCE.match(line) or len(stack) > MAX_DEPTH
+            else _heading(line, following)
+        )
         if found is None:
             stack[-1].items.append(line)
             continue
@@ -713,6 +753,8 @@ def _line(text: str, limit: int = MAX_LINE) -> str:
 
 
 def _horizon(label: str) -> str | None:
+    if len(label) > MAX_LABEL:
+        return None
     text = re.sub(r"\s*\(.*?\)\s*", "", normalize_label(label)).strip()
     return _HORIZONS.get(text)
 
@@ -863,7 +905,7 @@ def _timeline(root: Section, ctx: _Context) -> list[_Entry]:
             if not line:
                 continue
             text = _clean(line)
-            moments = [m for m in find_moments(text) if m.day or m.clock]
+            moments = [m for m in find_moments(text[:MAX_SCAN]) if m.day or m.clock]
             if not moments:
                 continue
             first = moments[0]
@@ -1427,7 +1469,7 @@ def _set_action_field(item: dict[str, object], name: str, value: str) -> None:
         else:
             notes.append(f"{name.capitalize()}: {value}")
     elif name == "due":
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if _real_date(value):
             item["due"] = value
         else:
             notes.append(f"Due: {value}")
@@ -1435,6 +1477,14 @@ def _set_action_field(item: dict[str, object], name: str, value: str) -> None:
         item[name] = _line(_MD_LINK.sub(r"\1", value), 100).lstrip("@")
     if notes:
         item["notes"] = "\n".join(notes)
+
+
+def _real_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
 
 
 def _metadata(text: str) -> list[tuple[str, str]] | None:
@@ -1464,6 +1514,9 @@ def _metadata(text: str) -> list[tuple[str, str]] | None:
 def _action(text: str, details: list[str]) -> dict[str, object] | None:
     item: dict[str, object] = {}
     line = text.strip()
+    if len(line) > MAX_SCAN:
+        # Too long to be one item with metadata: keep it whole, as the title and notes.
+        return {"title": _line(line), "notes": line[:MAX_TEXT]}
     box = _CHECKBOX.match(line)
     if box:
         item["status"] = "done" if box.group(1).lower() == "x" else "open"
@@ -1550,6 +1603,17 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise ImportProblem("the file is empty", "import a file that holds a postmortem")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise ImportProblem(
+            f"the file is larger than {MAX_SOURCE_BYTES // 1024} KiB",
+            "split it, or move attachments out; a postmortem file may be at most 2 MiB",
+        )
+    if "\x00" in text:
+        raise ImportProblem("the file is binary, not text", "import Markdown or plain text")
+    # Leading blank lines are dropped: the loader drops them after the front matter anyway.
+    body = text.lstrip("\n") if text.endswith("\n") else text.lstrip("\n") + "\n"
+    # Control characters are kept in the body but never copied into front matter.
+    text = _CONTROL.sub("", text)
     ctx = _Context()
     if text.startswith("---\n") and "\n---" in text[4:]:
         ctx.missing.append(
@@ -1645,13 +1709,53 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     if source:
         front["extra"] = {"imported_from": PurePath(source).name}
     slug = slugify(title)
+    front = {k: _fit(k, v, ctx) for k, v in front.items() if v not in (None, [], {}, "")}
+    _shrink(front, ctx)
     return ImportResult(
-        front_matter={k: v for k, v in front.items() if v not in (None, [], {}, "")},
-        body=text if text.endswith("\n") else text + "\n",
+        front_matter=front,
+        body=body,
         stem=f"{day.isoformat()}-{slug}",
         guesses=ctx.guesses,
         missing=ctx.missing,
     )
+
+
+def _fit(where: str, value: object, ctx: _Context) -> object:
+    """Return `value` cut to the format's limits (text length, list size), reporting any cut."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        ctx.guesses.append(f"{where}: cut to {MAX_TEXT} characters; the whole text is in the body")
+        return _line(value, MAX_TEXT)
+    if isinstance(value, list):
+        if len(value) > MAX_ITEMS:
+            ctx.guesses.append(
+                f"{where}: kept the first {MAX_ITEMS} of {len(value)}; the rest are in the body"
+            )
+        return [_fit(f"{where}[{i}]", item, ctx) for i, item in enumerate(value[:MAX_ITEMS])]
+    if isinstance(value, dict):
+        return {key: _fit(f"{where}.{key}", item, ctx) for key, item in value.items()}
+    return value
+
+
+def _shrink(front: dict[str, object], ctx: _Context) -> None:
+    """Drop what the body already holds until the front matter fits the loader's size limit."""
+    steps = ("timeline", "notes", "lessons", "contributing_factors", "action_items")
+    for step in steps:
+        if len(dump(front).encode("utf-8")) <= MAX_FRONT_MATTER_BYTES - 1024:
+            return
+        if step == "notes":
+            items = front.get("action_items")
+            for item in items if isinstance(items, list) else []:
+                item.pop("notes", None)
+        else:
+            front.pop(step, None)
+        ctx.guesses.append(f"{step}: left out to keep the front matter small; see the body")
+    if len(dump(front).encode("utf-8")) > MAX_FRONT_MATTER_BYTES - 1024:
+        for name in ("summary", "root_cause"):
+            front[name] = _line(str(front[name]), 2000)
+        impact = front.get("impact")
+        if isinstance(impact, dict):
+            impact["description"] = _line(str(impact["description"]), 2000)
+        ctx.guesses.append("summary, root_cause, impact: shortened to fit; see the body")
 
 
 def _timeline_item(entry: _Entry) -> dict[str, object]:

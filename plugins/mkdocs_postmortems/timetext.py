@@ -8,6 +8,7 @@ so the importer can fill in a missing day or zone and report that it did.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -224,6 +225,8 @@ def find_moments(text: str) -> list[Moment]:
     """Return every date, time or date-and-time written in `text`, in order."""
     dates = [(m, *_day(m)) for m in _DATE_RE.finditer(text)]
     dates = [(m, day, given) for m, day, given in dates if day is not None]
+    ends = [m.end() for m, _, _ in dates]
+    starts = [m.start() for m, _, _ in dates]
     moments: list[Moment] = []
     used_dates: set[int] = set()
     for time_match in _TIME_RE.finditer(text):
@@ -234,27 +237,28 @@ def find_moments(text: str) -> list[Moment]:
         day: date | None = None
         year_given = True
         zone, end = _zone_at(text, time_match.end())
-        for index, (date_match, found, given) in enumerate(dates):
-            if date_match.end() <= start and _DATE_TIME_GAP.fullmatch(
-                text[date_match.end() : start]
-            ):
-                day, year_given, start = found, given, date_match.start()
-                used_dates.add(index)
-                break
-            if date_match.start() >= end and _TIME_DATE_GAP.fullmatch(
-                text[end : date_match.start()]
-            ):
-                # "10:30 UTC on March 8": the date follows the time.
-                day, year_given, end = found, given, date_match.end()
-                used_dates.add(index)
-                break
+        # Only the nearest date before the time, or after it, can belong to it.
+        before = bisect_right(ends, start) - 1
+        after = bisect_left(starts, end)
+        if before >= 0 and _DATE_TIME_GAP.fullmatch(text[ends[before] : start]):
+            date_match, day, year_given = dates[before]
+            start = date_match.start()
+            used_dates.add(before)
+        elif after < len(dates) and _TIME_DATE_GAP.fullmatch(text[end : starts[after]]):
+            # "10:30 UTC on March 8": the date follows the time.
+            date_match, day, year_given = dates[after]
+            end = date_match.end()
+            used_dates.add(after)
         approximate = bool(_APPROXIMATE.search(text[max(0, start - 14) : start]))
         moments.append(Moment(start, end, day, clock, zone, year_given, approximate))
+    covered = [(m.start, m.end) for m in moments]
     for index, (date_match, found, given) in enumerate(dates):
-        if index not in used_dates and not any(
-            m.start <= date_match.start() < m.end for m in moments
-        ):
-            moments.append(Moment(date_match.start(), date_match.end(), found, None, None, given))
+        if index in used_dates:
+            continue
+        position = bisect_right(covered, (date_match.start(), len(text) + 1)) - 1
+        if position >= 0 and covered[position][0] <= date_match.start() < covered[position][1]:
+            continue
+        moments.append(Moment(date_match.start(), date_match.end(), found, None, None, given))
     return sorted(moments, key=lambda m: m.start)
 
 
