@@ -814,6 +814,19 @@ def _incident_day(text: str) -> date | None:
     return None
 
 
+def _leading_h1(text: str) -> str | None:
+    """Return `text` without its first line when that line is a level-1 heading, else None."""
+    lines = text.split("\n")
+    first = _ATX.match(lines[0])
+    if first is not None and first.group(1) == "#":
+        rest = lines[1:]
+    elif len(lines) > 1 and lines[0].strip() and _SETEXT_1.match(lines[1]):
+        rest = lines[2:]
+    else:
+        return None
+    return "\n".join(rest).lstrip("\n") or "\n"
+
+
 def _title(root: Section, facts_found: dict[str, str], source: str, ctx: _Context) -> str:
     title = facts_found.get("title", "")
     if not title:
@@ -1361,9 +1374,18 @@ def _actions(root: Section, ctx: _Context) -> list[dict[str, object]]:
     if not actions:
         ctx.missing.append("action_items: no action items found")
     else:
-        without = sum(1 for a in actions if "owner" not in a)
+        without = [a for a in actions if "owner" not in a]
         if without:
-            ctx.missing.append(f"action_items: {without} of {len(actions)} have no owner")
+            ctx.missing.append(f"action_items: {len(without)} of {len(actions)} have no owner")
+        # Nobody has agreed to an item without an owner yet: it stays proposed until someone does.
+        unagreed = [a for a in without if "status" not in a]
+        for item in unagreed:
+            item["status"] = "proposed"
+        if unagreed:
+            ctx.guesses.append(
+                f"action_items: {len(unagreed)} without an owner or status set to 'proposed' "
+                "(give each an owner, then set status: open)"
+            )
     return actions
 
 
@@ -1637,6 +1659,11 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
             "pass --date YYYY-MM-DD, or name the file YYYY-MM-DD-title.md",
         )
     title = _title(root, found, source, ctx)
+    leading = _leading_h1(body)
+    if leading is not None and not found.get("title"):
+        # The heading became `title`, which the page already shows; a second h1 would repeat it.
+        body = leading
+        ctx.guesses.append("title: the level-1 heading became the title and left the body")
     entries = _timeline(root, ctx)
     times, assumed = _times(found, entries, ctx)
     if assumed:
@@ -1700,7 +1727,8 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
             "lessons: a 'Lessons learned' section is not split into went well / went wrong / "
             "got lucky; it stays in the body"
             if general is not None
-            else "lessons: none found"
+            else "lessons: none found (sites often require them for SEV1 and SEV2; "
+            "add a '## Lessons learned' section or fill 'lessons')"
         )
     if root.find("resolution", "root_cause_and_resolution", "remediation") is None:
         ctx.missing.append("resolution: no 'Resolution' section")
