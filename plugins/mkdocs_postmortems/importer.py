@@ -443,7 +443,7 @@ _START_WORDS = re.compile(
 _DETECT_WORDS = re.compile(
     r"\b(?:alerts?|alerted|alerting|paged|pages|page fired|detected|noticed|pagerduty|"
     r"alarms?|first (?:customer )?reports?|customers? report(?:s|ed)?|users? report(?:s|ed)?|"
-    r"reported)\b",
+    r"reported|support tickets?)\b",
     re.IGNORECASE,
 )
 _MITIGATE_WORDS = re.compile(
@@ -984,7 +984,7 @@ def _table_events(table: list[list[str]]) -> list[tuple[Moment, str]]:
 
 
 def _times(
-    facts_found: dict[str, str], entries: list[_Entry], ctx: _Context
+    facts_found: dict[str, str], entries: list[_Entry], root: Section, ctx: _Context
 ) -> tuple[dict[str, datetime], list[str]]:
     times: dict[str, datetime] = {}
     assumed: list[str] = []
@@ -1034,6 +1034,17 @@ def _times(
             matches = [e for e in entries if _RESOLVE_WORDS.search(e.event)]
             if matches:
                 pick("resolved", matches[-1], "timeline")
+    for name, key in (("detected", "detection"), ("mitigated", "resolution")):
+        section = root.find(key)
+        if name in times or section is None:
+            continue
+        # "Detected when a customer opened a ticket at 10:31 UTC": a time in the section itself.
+        at, zone_assumed = _when(prose(section.lines())[:MAX_SCAN], ctx)
+        if at is not None:
+            times[name] = at
+            if zone_assumed:
+                assumed.append(name)
+            ctx.guesses.append(f"{name}: {_iso(at)} from the '{section.label}' section")
     _apply_durations(facts_found, times, ctx)
     _keep_in_order(times, sources, ctx)
     return times, [name for name in TIME_FIELDS if name in assumed and name in times]
@@ -1665,7 +1676,7 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
         body = leading
         ctx.guesses.append("title: the level-1 heading became the title and left the body")
     entries = _timeline(root, ctx)
-    times, assumed = _times(found, entries, ctx)
+    times, assumed = _times(found, entries, root, ctx)
     if assumed:
         ctx.guesses.append(
             f"time zone: none stated for {', '.join(assumed)}; assumed UTC and listed them "
