@@ -803,3 +803,17 @@ def test_oversized_input_is_refused() -> None:
 def test_output_path_helpers(tmp_path: Path) -> None:
     result = import_text("# Ünïcode — title!\n\nDate: 2024-01-05\n")
     assert result.stem == "2024-01-05-unicode-title"
+
+
+def test_times_written_as_estimates_are_approximate() -> None:
+    front = one(
+        "# Disk full\n\nStarted: about 2024-04-02 10:00 UTC\nResolved: 2024-04-02 11:30 UTC\n"
+    )
+    assert front["started"] == "2024-04-02T10:00:00+00:00"
+    assert front["approximate"] == ["started"]
+    timeline = one(
+        "# Disk full\n\nDate: 2024-04-02\nAll times UTC.\n\n## Timeline\n\n"
+        "- ~09:50 errors begin\n- 10:05 alert fires\n"
+    )
+    assert timeline["approximate"] == ["started"]
+    assert [entry.get("approximate") for entry in timeline["timeline"]] == [True, None]

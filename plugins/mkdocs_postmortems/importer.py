@@ -459,10 +459,10 @@ _RESOLVE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DETECTION_TERMS = (
-    ("monitoring-alert", r"alert|monitor|pag(?:ed|er|e)|alarm|dashboard|borgmon|prometheus"),
+    ("monitoring-alert", r"alert|monitor|\bpag(?:ed|er|ing)\b|alarm|dashboard|prometheus"),
     ("customer-report", r"customer|support ticket|users? report|tweet|complain"),
     ("automated-test", r"synthetic|canary|probe|smoke test|health ?check"),
-    ("employee-report", r"employee|engineer noticed|staff|internal report|colleague"),
+    ("employee-report", r"employee|\bnoticed\b|\bstaff\b|internal report|colleague"),
 )
 _TRIGGER_TERMS = (
     ("config-change", r"config|feature flag|flag flip|setting"),
@@ -526,15 +526,13 @@ class Section:
     indent: int  # for a labelled bullet, its indent; -1 for a heading
     items: list[str | Section] = field(default_factory=list)
 
-    def lines(self, skip: frozenset[str] = frozenset(), labels: bool = False) -> Iterator[str]:
+    def lines(self, skip: frozenset[str] = frozenset()) -> Iterator[str]:
         """Yield the section's lines, children included, except children whose key is in skip."""
         for item in self.items:
             if isinstance(item, str):
                 yield item
             elif item.key not in skip:
-                if labels:
-                    yield item.label + ":"
-                yield from item.lines(skip, labels)
+                yield from item.lines(skip)
 
     def walk(self) -> Iterator[Section]:
         """Yield this section and every section under it, in document order."""
@@ -861,15 +859,15 @@ def _title(root: Section, facts_found: dict[str, str], source: str, ctx: _Contex
     return _line(_MD_LINK.sub(r"\1", title), 200)
 
 
-def _when(value: str, ctx: _Context) -> tuple[datetime | None, bool]:
-    """Return the first moment written in `value` and whether its zone was assumed."""
+def _when(value: str, ctx: _Context) -> tuple[datetime | None, bool, bool]:
+    """Return the first moment in `value`, whether its zone was assumed, whether it is "about"."""
     for moment in find_moments(value):
         if moment.clock is None:
             continue
         at = moment.resolve(ctx.day, ctx.zone)
         if at is not None:
-            return at, moment.zone is None and ctx.zone is None
-    return None, False
+            return at, moment.zone is None and ctx.zone is None, moment.approximate
+    return None, False, False
 
 
 def _timeline(root: Section, ctx: _Context) -> list[_Entry]:
@@ -985,24 +983,30 @@ def _table_events(table: list[list[str]]) -> list[tuple[Moment, str]]:
 
 def _times(
     facts_found: dict[str, str], entries: list[_Entry], root: Section, ctx: _Context
-) -> tuple[dict[str, datetime], list[str]]:
+) -> tuple[dict[str, datetime], list[str], list[str]]:
+    """Return the incident's times, those that are estimates, and those whose zone was assumed."""
     times: dict[str, datetime] = {}
     assumed: list[str] = []
+    estimated: list[str] = []
     sources: dict[str, str] = {}
     for name in TIME_FIELDS:
         if name in facts_found:
-            at, zone_assumed = _when(facts_found[name], ctx)
+            at, zone_assumed, about = _when(facts_found[name], ctx)
             if at is not None:
                 times[name] = at
                 sources[name] = "stated"
                 if zone_assumed:
                     assumed.append(name)
+                if about:
+                    estimated.append(name)
 
     def pick(name: str, entry: _Entry, why: str) -> None:
         times[name] = entry.at
         sources[name] = why
         if not entry.zone_stated:
             assumed.append(name)
+        elif entry.approximate:
+            estimated.append(name)
         ctx.guesses.append(
             f"{name}: {_iso(entry.at)} from the timeline line '{_line(entry.event, 70)}'"
         )
@@ -1039,15 +1043,18 @@ def _times(
         if name in times or section is None:
             continue
         # "Detected when a customer opened a ticket at 10:31 UTC": a time in the section itself.
-        at, zone_assumed = _when(prose(section.lines())[:MAX_SCAN], ctx)
+        at, zone_assumed, about = _when(prose(section.lines())[:MAX_SCAN], ctx)
         if at is not None:
             times[name] = at
             if zone_assumed:
                 assumed.append(name)
+            if about:
+                estimated.append(name)
             ctx.guesses.append(f"{name}: {_iso(at)} from the '{section.label}' section")
     _apply_durations(facts_found, times, ctx)
     _keep_in_order(times, sources, ctx)
-    return times, [name for name in TIME_FIELDS if name in assumed and name in times]
+    approximate = [n for n in TIME_FIELDS if n in times and (n in assumed or n in estimated)]
+    return times, approximate, [n for n in TIME_FIELDS if n in times and n in assumed]
 
 
 def _apply_durations(
@@ -1676,7 +1683,7 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
         body = leading
         ctx.guesses.append("title: the level-1 heading became the title and left the body")
     entries = _timeline(root, ctx)
-    times, assumed = _times(found, entries, root, ctx)
+    times, approximate, assumed = _times(found, entries, root, ctx)
     if assumed:
         ctx.guesses.append(
             f"time zone: none stated for {', '.join(assumed)}; assumed UTC and listed them "
@@ -1705,7 +1712,7 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     for name in TIME_FIELDS:
         if name not in times and times:
             ctx.missing.append(f"{name}: not found")
-    front["approximate"] = assumed
+    front["approximate"] = approximate
     front["root_cause_categories"] = _categories(root_cause, ctx)
     if not front["root_cause_categories"]:
         ctx.missing.append("root_cause_categories: none recognised in the root cause (optional)")
