@@ -817,3 +817,13 @@ def test_times_written_as_estimates_are_approximate() -> None:
     )
     assert timeline["approximate"] == ["started"]
     assert [entry.get("approximate") for entry in timeline["timeline"]] == [True, None]
+
+
+def test_a_heading_that_names_a_section_is_not_the_title() -> None:
+    result = import_text(
+        "# Summary\n\nThe cache was cold.\n\n## Background\n\nx\n", "2024-01-02-a.md"
+    )
+    assert result.front_matter["title"] == "A"
+    assert result.body.startswith("# Summary\n")
+    facts_first = import_text("Date: 2024-01-02\nSeverity: SEV3\n\nThe cache was cold.\n", "b.md")
+    assert facts_first.front_matter["title"] == "B"

@@ -825,23 +825,28 @@ def _leading_h1(text: str) -> str | None:
     return "\n".join(rest).lstrip("\n") or "\n"
 
 
-def _title(root: Section, facts_found: dict[str, str], source: str, ctx: _Context) -> str:
+def _title(
+    root: Section, facts_found: dict[str, str], source: str, ctx: _Context
+) -> tuple[str, bool]:
+    """Return the title, and whether it is the document's leading level-1 heading."""
     title = facts_found.get("title", "")
-    if not title:
-        for section in root.walk():
-            if section is root or section.key:
-                continue
-            if section.level <= 7 and section.indent < 0:
-                title = section.label.strip()
-                break
-            break  # only the document's first heading can be its title
+    from_heading = False
+    first = next((item for item in root.items if isinstance(item, Section)), None)
+    # Only the document's first heading can be its title, and not when it names a section.
+    if not title and first is not None and not first.key and first.indent < 0:
+        title = first.label.strip()
+        from_heading = first.level == 1
     if not title:
         for line in root.items:
-            if isinstance(line, str) and line.strip():
-                candidate = _clean(line)
-                if len(candidate) <= 120 and not candidate.endswith("."):
-                    title = candidate
+            if not isinstance(line, str) or not line.strip():
+                continue
+            fact = _FACT_LINE.match(line)
+            if fact and normalize_label(fact.group(1)) in FACT_KEYS:
                 break
+            candidate = _clean(line)
+            if len(candidate) <= 120 and not candidate.endswith("."):
+                title = candidate
+            break
     if not title:
         stem = PurePath(source).stem if source else ""
         title = re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem).replace("-", " ").replace("_", " ")
@@ -856,7 +861,7 @@ def _title(root: Section, facts_found: dict[str, str], source: str, ctx: _Contex
     if not title:
         ctx.missing.append("title: none found; set to 'Untitled incident', rename it")
         title = "Untitled incident"
-    return _line(_MD_LINK.sub(r"\1", title), 200)
+    return _line(_MD_LINK.sub(r"\1", title), 200), from_heading
 
 
 def _when(value: str, ctx: _Context) -> tuple[datetime | None, bool, bool]:
@@ -1676,9 +1681,9 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
             "no date found in the text or the file name",
             "pass --date YYYY-MM-DD, or name the file YYYY-MM-DD-title.md",
         )
-    title = _title(root, found, source, ctx)
-    leading = _leading_h1(body)
-    if leading is not None and not found.get("title"):
+    title, from_heading = _title(root, found, source, ctx)
+    leading = _leading_h1(body) if from_heading else None
+    if leading is not None:
         # The heading became `title`, which the page already shows; a second h1 would repeat it.
         body = leading
         ctx.guesses.append("title: the level-1 heading became the title and left the body")
