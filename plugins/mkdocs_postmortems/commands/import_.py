@@ -74,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
         if not _import_one(source, args):
             failed += 1
     done = len(args.files) - failed
+    next_step = "; check what was guessed, then run 'postmortems lint'" if done else ""
     print(
-        f"{done} of {len(args.files)} file{'s' if len(args.files) != 1 else ''} imported",
+        f"{done} of {len(args.files)} file{'s' if len(args.files) != 1 else ''} imported"
+        f"{next_step}",
         file=sys.stderr,
     )
     return 1 if failed else 0
