@@ -166,7 +166,10 @@ def zone_named(label: str) -> Zone | None:
     if upper in FIXED_ZONES:
         return Zone(upper, timezone(timedelta(hours=FIXED_ZONES[upper])))
     if upper in REGIONAL_ZONES:
-        return Zone(upper, ZoneInfo(REGIONAL_ZONES[upper]))
+        try:
+            return Zone(upper, ZoneInfo(REGIONAL_ZONES[upper]))
+        except ZoneInfoNotFoundError:  # no time zone database on this system
+            return None
     match = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", upper)
     if match:
         sign = -1 if match.group(1) == "-" else 1
