@@ -270,6 +270,8 @@ def check_required_sections(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
     if not required:
         return
     sections = _sections(pm)
+    # A draft is still being written: missing sections are reminders until it is reviewed.
+    level = Level.WARNING if pm.status == "draft" else Level.ERROR
     for requirement in required:
         names = [_normalize_heading(name) for name in requirement.split("|")]
         if any(name in _EQUIVALENT_FIELDS and _EQUIVALENT_FIELDS[name](pm) for name in names):
@@ -289,6 +291,7 @@ def check_required_sections(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
                 "body",
                 f"{pm.severity} postmortems need a '{label}' section",
                 f"add a '## {label}' heading with its content{alternative}",
+                level,
             )
         elif not any(has_content for _, has_content in matches):
             yield _problem(
@@ -297,6 +300,7 @@ def check_required_sections(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
                 "body",
                 f"section '{label}' is empty",
                 f"write the section's content{alternative}",
+                level,
                 column=1,
             )
 
