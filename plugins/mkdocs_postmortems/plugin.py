@@ -24,12 +24,22 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
+from .browse import (
+    CATALOG_SCRIPT,
+    CATALOG_URI,
+    browse_links,
+    browse_pages,
+    catalog_filters,
+    catalog_rows,
+    recurrence_card,
+)
 from .card import incident_card, rejected_card
 from .catalog import Catalog, Settings, load_catalog
 from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
+from .recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
 from .vocabulary import merge_vocabularies
 
 log = get_plugin_logger("postmortems")
@@ -53,6 +63,9 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
 
     vocabularies = c.Type(dict, default={})
     """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
+
+    recurrence_window = c.Type(int, default=DEFAULT_WINDOW_DAYS)
+    """Days within which incidents sharing a root-cause category and a service are recurrences."""
 
     build_date = c.Optional(c.Type(str))
     """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
@@ -88,6 +101,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._incidents: dict[str, Postmortem] = {}
         self._rejected: dict[str, Rejected] = {}
         self._generated: dict[str, GeneratedPage] = {}
+        self._recurrences: dict[str, list[Recurrence]] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -104,6 +118,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if not prefix or ".." in prefix.split("/"):
             raise PluginError("postmortems: url_prefix must be a folder name such as 'postmortems'")
         self.layout = Layout(prefix)
+        if self.config.recurrence_window < 0:
+            raise PluginError("postmortems: recurrence_window must be a number of days, 0 or more")
         # Our templates sit after the site's custom_dir, so a site can override any of them.
         position = 1 if config.theme.custom_dir else 0
         if str(TEMPLATES_DIR) not in config.theme.dirs:
@@ -118,6 +134,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Load every postmortem, report its problems and add its page and the generated ones."""
         self.catalog = load_catalog(self.root, self.settings)
         _report(self.catalog)
+        self._recurrences = by_incident(recurrences(self.catalog, self.config.recurrence_window))
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -131,11 +148,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(self.root / asset)))
         for page in self._pages(files):
-            self._add(files, config, page.src_uri, page.markdown, InclusionLevel.INCLUDED)
+            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
         files.append(
             File.generated(
                 config, CSS_URI, abs_src_path=str(PACKAGE_DIR / "assets" / "postmortems.css")
+            )
+        )
+        files.append(
+            File.generated(
+                config, CATALOG_SCRIPT, abs_src_path=str(PACKAGE_DIR / "assets" / "catalog.js")
             )
         )
         return files
@@ -143,8 +166,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def _pages(self, files: Files) -> list[GeneratedPage]:
         pages = []
         if self.config.home and files.get_file_from_path("index.md") is None:
-            pages.append(home_page(self.catalog, self.layout))
-        return pages
+            links = browse_links("index.md", self.layout)
+            pages.append(home_page(self.catalog, self.layout, links=links))
+        return pages + browse_pages(self.catalog, self.layout)
 
     def _add(
         self,
@@ -200,7 +224,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 )
 
             card = incident_card(pm, self.catalog, url_for)
+            card["recurrences"] = recurrence_card(
+                self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
+            )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
+        elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
+            here = page.url
+
+            def row_url(other: Postmortem) -> str:
+                return get_relative_url(_url_of(self.layout.incident_uri(other.path), config), here)
+
+            context["pm_catalog"] = {  # type: ignore[typeddict-unknown-key]
+                "rows": catalog_rows(self.catalog, row_url),
+                "filters": catalog_filters(self.catalog),
+                "total": len(self.catalog),
+            }
         elif (rejected := self._rejected.get(uri)) is not None:
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
         return context
