@@ -347,8 +347,10 @@ def test_catalog_rows_carry_escaped_filter_data(build_site: BuildSite) -> None:
     assert len(rows) == 3
     assert [row["data-year"] for row in rows] == ["2024", "2024", "2023"]  # newest first
     alpha = rows[1]
-    assert json.loads(str(alpha["data-tags"])) == [HOSTILE_TAG, "db-1", "index"]
-    assert json.loads(str(alpha["data-services"])) == ["checkout", HOSTILE_SERVICE]
+    assert str(alpha["data-tags"]).split("\n") == [HOSTILE_TAG, "db-1", "index"]
+    assert str(alpha["data-services"]).split("\n") == ["checkout", HOSTILE_SERVICE]
+    assert alpha["data-categories"] == "database\nperformance"
+    assert alpha["data-trigger"] == "code-deploy"
     assert alpha["data-severity"] == "SEV1"
     assert "3 of 3 incidents" in parse_html(html).text
     options = [attrs for tag, attrs in parse_html(html).tags if tag == "option"]

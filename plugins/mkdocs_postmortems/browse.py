@@ -95,19 +95,18 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
     )
 
 
-def _json_list(values: Iterable[str]) -> Markup:
-    return escape(json.dumps(list(values), ensure_ascii=False))
+def _lines(values: Iterable[str]) -> Markup:
+    # Names are single lines (the format forbids breaks), so a newline separates them safely.
+    return escape("\n".join(" ".join(value.split()) for value in values))
 
 
 def catalog_rows(catalog: Catalog, url_for: Callable[[Postmortem], str]) -> list[dict[str, Any]]:
-    """Return the catalog table rows: every value escaped, filter data as JSON in attributes."""
+    """Return the catalog table rows: every value escaped, filter data in data-* attributes."""
     settings = catalog.settings
     rows = []
     for pm in catalog:
         resolve = pm.time_to_resolve
         severity = pm.severity or "unknown"
-        words = [pm.id, pm.title, severity, pm.status, *pm.services, *pm.tags]
-        words += [*pm.root_cause_categories, pm.trigger or ""]
         rows.append(
             {
                 "url": escape(url_for(pm)),
@@ -118,13 +117,13 @@ def catalog_rows(catalog: Catalog, url_for: Callable[[Postmortem], str]) -> list
                 "severity_rank": settings.severity_rank(severity),
                 "services": [escape(s) for s in pm.services],
                 "categories": [escape(c) for c in pm.root_cause_categories],
-                "services_json": _json_list(pm.services),
-                "tags_json": _json_list(pm.tags),
-                "categories_json": _json_list(pm.root_cause_categories),
+                "services_list": _lines(pm.services),
+                "tags_list": _lines(pm.tags),
+                "categories_list": _lines(pm.root_cause_categories),
+                "trigger": escape(pm.trigger or ""),
                 "resolve": escape(format_duration(resolve)),
                 "resolve_seconds": "" if resolve is None else int(resolve.total_seconds()),
                 "status": escape(pm.status),
-                "text": escape(" ".join(" ".join(words).split()).casefold()),
             }
         )
     return rows
