@@ -291,6 +291,21 @@ def test_every_internal_link_resolves_and_every_incident_is_reachable(
         assert reached == incidents, kind
 
 
+def test_incident_card_links_its_facet_pages(build_site: BuildSite) -> None:
+    site = build_site(rich_files(), strict=True)
+    tags = parse_html(site.page("postmortems/2024-01-10-alpha/")).tags
+    chips = {
+        str(attrs.get("href")): str(attrs.get("class"))
+        for tag, attrs in tags
+        if tag == "a" and "pm-chip" in str(attrs.get("class"))
+    }
+    assert chips["../../browse/services/checkout/"] == "pm-chip pm-chip--service"
+    assert chips["../../browse/categories/database/"] == "pm-chip pm-chip--category"
+    assert chips["../../browse/triggers/code-deploy/"] == "pm-chip pm-chip--trigger"
+    assert len([c for c in chips.values() if c.endswith("--tag")]) == 3
+    assert len([c for c in chips.values() if c.endswith("--service")]) == 2
+
+
 def test_facet_pages_count_and_escape_hostile_names(build_site: BuildSite) -> None:
     site = build_site(rich_files(), strict=True)
     assert site.error is None, site.messages
@@ -385,6 +400,11 @@ def test_lessons_and_root_causes_link_back(build_site: BuildSite) -> None:
     assert text.index("A slow query") < text.index("Connectivity") < text.index("A database schema")
     assert text.count("Incident alpha") == 2  # under database and performance
     assert "Root cause of beta." in text
+    index = json.loads((site.site_dir / "search" / "search_index.json").read_text("utf-8"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert "root-causes/" in locations
+    assert "browse/tags/" in locations
+    assert not any(loc.startswith(("browse/tags/db", "lessons/database")) for loc in locations)
 
 
 def test_recurrence_is_flagged_on_the_later_incident(build_site: BuildSite) -> None:

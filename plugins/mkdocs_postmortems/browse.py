@@ -43,11 +43,15 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _page(src_uri: str, title: str, body: str, *, in_nav: bool = True, **meta: str) -> str:
+def _page(title: str, body: str, *, searchable: bool = True, **meta: str) -> str:
     # JSON strings are valid YAML; the title is escaped because MkDocs and Material print
     # page titles without escaping.
     lines = [f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
     lines += [f"{key}: {json.dumps(value)}" for key, value in meta.items()]
+    if not searchable:
+        # Pages that only repeat incident facts stay out of the search index, which would
+        # otherwise hold every incident many times over.
+        lines.append("search:\n  exclude: true")
     return "---\n" + "\n".join(lines) + "\n---\n\n" + body
 
 
@@ -90,9 +94,7 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
         "the filters narrow the table, and the address of the page keeps them, so a "
         "filtered view can be shared as a link.\n"
     )
-    return GeneratedPage(
-        CATALOG_URI, _page(CATALOG_URI, "Catalog", body, template=CATALOG_TEMPLATE)
-    )
+    return GeneratedPage(CATALOG_URI, _page("Catalog", body, template=CATALOG_TEMPLATE))
 
 
 def _lines(values: Iterable[str]) -> Markup:
@@ -241,7 +243,7 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
         _incident_rows(facet.incidents, uri, layout),
     ]
     title = f"{kind.singular.capitalize()}: {facet.name}"
-    return GeneratedPage(uri, _page(uri, title, "".join(body)), in_nav=False)
+    return GeneratedPage(uri, _page(title, "".join(body), searchable=False), in_nav=False)
 
 
 def facet_index_page(
@@ -252,7 +254,7 @@ def facet_index_page(
     body = [f"# {md_text(kind.title)}\n\n"]
     if not group:
         body.append(f"No incident has a {md_text(kind.singular)} yet.\n")
-        return GeneratedPage(uri, _page(uri, kind.title, "".join(body)))
+        return GeneratedPage(uri, _page(kind.title, "".join(body)))
     ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
     body.append(
         f"{_plural(len(group), kind.singular)}"
@@ -272,7 +274,7 @@ def facet_index_page(
             f"| {format_duration(stats.median_time_to_resolve)} "
             f"| {facet.incidents[0].date.isoformat()} |\n"
         )
-    return GeneratedPage(uri, _page(uri, kind.title, "".join(body)))
+    return GeneratedPage(uri, _page(kind.title, "".join(body)))
 
 
 # --- root causes, lessons, follow-ups ----------------------------------------------------------
@@ -318,7 +320,7 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
             f"{md_text(pm.severity or 'unknown')}): {md_text(shorten(pm.root_cause, 300))}\n"
             for pm in members
         ]
-    return GeneratedPage(uri, _page(uri, "Root causes", "".join(body)))
+    return GeneratedPage(uri, _page("Root causes", "".join(body)))
 
 
 def _theme(pm: Postmortem) -> str:
@@ -362,7 +364,9 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
                     f"- {md_text(text)} ({layout.incident_link(uri, pm)})\n" for pm, text in lessons
                 ]
         pages.append(
-            GeneratedPage(uri, _page(uri, f"Lessons: {theme}", "".join(body)), in_nav=False)
+            GeneratedPage(
+                uri, _page(f"Lessons: {theme}", "".join(body), searchable=False), in_nav=False
+            )
         )
         cells = " | ".join(str(counts[key]) for key, _ in LESSON_KINDS)
         rows.append(f"| {md_link(theme, layout.link(index, uri))} | {len(members)} | {cells} |\n")
@@ -381,7 +385,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
         body += rows
     else:
         body.append("No postmortem records lessons yet.\n")
-    pages.insert(0, GeneratedPage(index, _page(index, "Lessons learned", "".join(body))))
+    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body))))
     return pages
 
 
@@ -465,7 +469,7 @@ def follow_ups_page(catalog: Catalog, layout: Layout) -> GeneratedPage:
                 for pm, item in rows
             ]
             body.append("\n")
-    return GeneratedPage(uri, _page(uri, "Follow-ups", "".join(body)))
+    return GeneratedPage(uri, _page("Follow-ups", "".join(body)))
 
 
 def _open_statuses(statuses: list[str]) -> set[str]:
@@ -475,9 +479,11 @@ def _open_statuses(statuses: list[str]) -> set[str]:
 # --- everything together -----------------------------------------------------------------------
 
 
-def browse_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
-    """Return every browse page of the site, the catalog first."""
-    found = facet_set(catalog)
+def browse_pages(
+    catalog: Catalog, layout: Layout, found: FacetSet | None = None
+) -> list[GeneratedPage]:
+    """Return every browse page of the site, the catalog first (`found`: its facets, if known)."""
+    found = found or facet_set(catalog)
     pages = [catalog_page(catalog)]
     for kind in KINDS:
         group = found.by_kind[kind.key]
@@ -516,3 +522,21 @@ def recurrence_card(
             {"category": escape(recurrence.category), "service": escape(recurrence.service)}
         )
     return list(entries.values())
+
+
+def card_facet_links(
+    pm: Postmortem, found: FacetSet, url_for: Callable[[str], str]
+) -> dict[str, dict[str, Markup]]:
+    """Return, per facet kind, the page URL of each of `pm`'s values, keyed by escaped name.
+
+    `url_for` turns a page's source path into a URL relative to the incident page.
+    """
+    links: dict[str, dict[str, Markup]] = {}
+    for kind in KINDS:
+        urls = {}
+        for name in kind.values(pm):
+            slug = found.slug(kind.key, name)
+            if slug is not None:
+                urls[str(escape(name))] = escape(url_for(facet_uri(kind, slug)))
+        links[kind.key] = urls
+    return links

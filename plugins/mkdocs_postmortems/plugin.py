@@ -27,10 +27,13 @@ from mkdocs.utils.templates import TemplateContext
 from .browse import (
     CATALOG_SCRIPT,
     CATALOG_URI,
+    FacetSet,
     browse_links,
     browse_pages,
+    card_facet_links,
     catalog_filters,
     catalog_rows,
+    facet_set,
     recurrence_card,
 )
 from .card import incident_card, rejected_card
@@ -102,6 +105,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._rejected: dict[str, Rejected] = {}
         self._generated: dict[str, GeneratedPage] = {}
         self._recurrences: dict[str, list[Recurrence]] = {}
+        self._facets = FacetSet({})
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -135,6 +139,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.catalog = load_catalog(self.root, self.settings)
         _report(self.catalog)
         self._recurrences = by_incident(recurrences(self.catalog, self.config.recurrence_window))
+        self._facets = facet_set(self.catalog)
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -168,7 +173,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self.config.home and files.get_file_from_path("index.md") is None:
             links = browse_links("index.md", self.layout)
             pages.append(home_page(self.catalog, self.layout, links=links))
-        return pages + browse_pages(self.catalog, self.layout)
+        return pages + browse_pages(self.catalog, self.layout, self._facets)
 
     def _add(
         self,
@@ -226,6 +231,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             card = incident_card(pm, self.catalog, url_for)
             card["recurrences"] = recurrence_card(
                 self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
+            )
+            here = page.url or ""
+            card["facet_links"] = card_facet_links(
+                pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
             )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
         elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
