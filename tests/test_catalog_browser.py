@@ -85,7 +85,13 @@ def served(build_site: BuildSite) -> Iterator[Served]:
     files = rich_files()
     files.update(
         [
-            incident("delta", "2022-11-30", severity="SEV4", tags="[db-1, cache]", minutes=300),
+            incident(
+                "delta",
+                "2022-11-30",
+                severity="SEV4",
+                tags="[db-1, cache, 'two  spaces\u00a0here']",
+                minutes=300,
+            ),
             incident("epsilon", "2024-04-02", severity="SEV3", services="[search]"),
         ]
     )
@@ -160,6 +166,13 @@ def test_filters_narrow_count_and_stay_in_the_address(browser: Any, served: Serv
     assert _column(page, 1) == ["Incident beta", "Incident alpha"]
     page.select_option("select[name=category]", "performance")
     assert _column(page, 1) == ["Incident alpha"]
+    page.select_option("select[name=category]", "")
+    page.select_option("select[name=service]", "")
+    page.select_option("select[name=year]", "")
+    # Whitespace inside a name is kept exactly, in the option and in the row's data.
+    page.select_option("select[name=tag]", "two  spaces\u00a0here")
+    assert _column(page, 1) == ["Incident delta"]
+    page.select_option("select[name=tag]", "")
     page.click(".pm-filters button[type=reset]")
     page.wait_for_function("document.querySelector('[data-pm-count]').textContent === '5'")
     page.fill("input[name=q]", "EPSILON")

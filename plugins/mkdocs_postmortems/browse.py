@@ -98,8 +98,9 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
 
 
 def _lines(values: Iterable[str]) -> Markup:
-    # Names are single lines (the format forbids breaks), so a newline separates them safely.
-    return escape("\n".join(" ".join(value.split()) for value in values))
+    # Names are single lines (the format forbids breaks), so a newline separates them safely;
+    # they stay exact, to equal the filter options' values.
+    return escape("\n".join(values))
 
 
 def catalog_rows(catalog: Catalog, url_for: Callable[[Postmortem], str]) -> list[dict[str, Any]]:

@@ -119,6 +119,7 @@
         if (select.value !== state[name]) {
           // A value from a shared link that this build does not have: keep it selectable.
           var option = document.createElement("option");
+          option.value = state[name];
           option.textContent = state[name];
           select.appendChild(option);
           select.value = state[name];
