@@ -19,6 +19,7 @@ class GeneratedPage:
     src_uri: str
     markdown: str
     in_nav: bool = True  # False keeps it out of the navigation (one page per tag, ...)
+    listing: tuple[Postmortem, ...] = ()  # incidents its template lists in a table
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from .browse import (
     catalog_filters,
     catalog_rows,
     facet_set,
+    listing_rows,
     recurrence_card,
 )
 from .card import incident_card, rejected_card
@@ -238,19 +240,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
         elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
-            here = page.url
-
-            def row_url(other: Postmortem) -> str:
-                return get_relative_url(_url_of(self.layout.incident_uri(other.path), config), here)
-
             context["pm_catalog"] = {  # type: ignore[typeddict-unknown-key]
-                "rows": catalog_rows(self.catalog, row_url),
+                "rows": catalog_rows(self.catalog, self._row_url(page.url, config)),
                 "filters": catalog_filters(self.catalog),
                 "total": len(self.catalog),
             }
+        elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
+            rows = listing_rows(generated.listing, self._row_url(page.url, config))
+            context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
         elif (rejected := self._rejected.get(uri)) is not None:
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
         return context
+
+    def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
+        def url(pm: Postmortem) -> str:
+            return get_relative_url(_url_of(self.layout.incident_uri(pm.path), config), here)
+
+        return url
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
