@@ -210,6 +210,7 @@ def _ten_thousand_rows(html: str, count: int = 10_000) -> str:
     return html[:start] + "".join(made) + html[end:]
 
 
+@pytest.mark.slow
 def test_filter_and_sort_stay_fast_at_ten_thousand_rows(browser: Any, served: Served) -> None:
     # A sibling of catalog/, so every relative link and asset URL of the page still works.
     html = (served.root / "catalog" / "index.html").read_text(encoding="utf-8")
