@@ -343,7 +343,10 @@ def test_facet_pages_count_and_escape_hostile_names(build_site: BuildSite) -> No
     pipe = next(p for p in service_pages if PIPE_SERVICE in parse_html(pages[p]).text)
     assert "Service: " + PIPE_SERVICE in parse_html(pages[pipe]).text
     # Stats on the checkout page: 2 incidents, one SEV1 and one SEV2, median of 30 and 90 min.
-    checkout = parse_html(pages["browse/services/checkout/index.html"]).text
+    checkout_html = pages["browse/services/checkout/index.html"]
+    listing = [t for t, attrs in parse_html(checkout_html).tags if t == "tr"]
+    assert len(listing) == 1 + 2 + 1 + 2  # severities: header + SEV1, SEV2; incidents: header + 2
+    checkout = parse_html(checkout_html).text
     assert "2 incidents." in checkout
     assert "SEV1 1 SEV2 1" in checkout
     assert "Median time to resolve: 1 h , from 2 incidents" in checkout

@@ -322,7 +322,9 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
         slug = found.slug("category", name)
         if slug:
             page = layout.link(uri, facet_uri(KIND_BY_KEY["category"], slug))
-            body.append(f"{_plural(len(members), 'incident')}; {md_link('stats', page)}.\n\n")
+            body.append(
+                f"{_plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
+            )
         body += [
             f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
             f"{md_text(pm.severity or 'unknown')}): {md_text(shorten(pm.root_cause, 300))}\n"
