@@ -16,7 +16,7 @@ from mkdocs_postmortems.catalog import Catalog, Settings
 from mkdocs_postmortems.facets import KIND_BY_KEY, facets, slugs, summarize
 from mkdocs_postmortems.model import Postmortem
 from mkdocs_postmortems.recurrence import by_incident, recurrences
-from mkdocs_postmortems.stats import median, median_duration, percentile
+from mkdocs_postmortems.stats import median, median_duration, percentile, percentile_duration
 
 HOSTILE_TAG = '<script>alert("tag")</script>'
 HOSTILE_SERVICE = "../../x"
@@ -122,6 +122,7 @@ def test_median_and_percentile_interpolate() -> None:
     deltas = [timedelta(hours=1), None, timedelta(hours=3), timedelta(hours=100)]
     assert median_duration(deltas) == timedelta(hours=3)  # a mean would say 34.7 h
     assert median_duration([None]) is None
+    assert percentile_duration(deltas, 0.9) == timedelta(hours=80.6)
 
 
 @pytest.mark.parametrize(
@@ -347,6 +348,8 @@ def test_facet_pages_count_and_escape_hostile_names(build_site: BuildSite) -> No
     listing = [t for t, attrs in parse_html(checkout_html).tags if t == "tr"]
     assert len(listing) == 1 + 2 + 1 + 2  # severities: header + SEV1, SEV2; incidents: header + 2
     checkout = parse_html(checkout_html).text
+    # The facet page links to the catalog filtered to it.
+    assert ("a", {"href": "../../../catalog/?service=checkout"}) in parse_html(checkout_html).tags
     assert "2 incidents." in checkout
     assert "SEV1 1 SEV2 1" in checkout
     assert "Median time to resolve: 1 h , from 2 incidents" in checkout
