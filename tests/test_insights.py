@@ -13,6 +13,7 @@ from mkdocs_postmortems import charts, insights
 from mkdocs_postmortems.catalog import Settings, build_catalog
 from mkdocs_postmortems.model import Postmortem
 from mkdocs_postmortems.pages import Layout
+from mkdocs_postmortems.recurrence import recurrences
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -251,9 +252,9 @@ def test_recurrences_can_be_given_by_the_caller() -> None:
         ],
         Settings(today=date(2024, 10, 1)),
     )
-    found = insights.find_recurrences(catalog, window=30)
+    found = recurrences(catalog, window=30)
     assert [(r.incident.id, r.previous.id, r.days) for r in found] == [("two", "one", 19)]
-    assert insights.find_recurrences(catalog, window=10) == []
+    assert recurrences(catalog, window=10) == []
     page = insights.insights_page(catalog, Layout(), recurring=[]).page.markdown
     assert "No incident shares a root-cause category and a service" in page
     page = insights.insights_page(catalog, Layout(), window=30).page.markdown

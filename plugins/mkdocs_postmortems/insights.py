@@ -6,13 +6,10 @@ heavy-tailed, and one long outage drags a mean far from the typical incident.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import pairwise
-from typing import Protocol
 
 from . import charts
 from .catalog import Catalog
@@ -20,34 +17,16 @@ from .charts import Chart, Series
 from .markup import md_link, md_text
 from .model import Postmortem, format_duration
 from .pages import GeneratedPage, Layout, front_matter
+from .recurrence import DEFAULT_WINDOW_DAYS, Recurrence, recurrences
+from .stats import percentile
 
 INSIGHTS_URI = "insights.md"
 CHART_FOLDER = "insights"
 TOP = 10  # bars in a ranking chart
 RECURRENCE_ROWS = 50  # rows of the recurrence table; the rest are counted, not listed
 MAX_MONTHS = 240  # a month axis longer than this (a typo'd year?) shows the newest months only
-DEFAULT_RECURRENCE_WINDOW = 90  # days; the same default as the browse pages' recurrence flags
 UNKNOWN = "unknown"
 NOT_RECORDED = "not recorded"
-
-
-class RecurrenceLike(Protocol):
-    """A repeat: `incident` shares a root-cause category and a service with `previous`."""
-
-    @property
-    def incident(self) -> Postmortem: ...  # the later one
-
-    @property
-    def previous(self) -> Postmortem: ...
-
-    @property
-    def category(self) -> str: ...
-
-    @property
-    def service(self) -> str: ...
-
-    @property
-    def days(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -72,20 +51,6 @@ class QuarterStat:
 # --- statistics -----------------------------------------------------------------------------
 
 
-def _percentile(values: Sequence[float], fraction: float) -> float | None:
-    # Linear interpolation between closest ranks (numpy "linear", Excel PERCENTILE.INC), the
-    # method readers' spreadsheets use. To fold into stats.percentile at merge.
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    if low == high:
-        return float(ordered[low])
-    weight = position - low
-    return ordered[low] * (1 - weight) + ordered[high] * weight
-
-
 def _seconds(delta: timedelta | None) -> float | None:
     # A negative duration is a data error the linter reports; it must not skew the statistics.
     if delta is None or delta < timedelta(0):
@@ -94,7 +59,7 @@ def _seconds(delta: timedelta | None) -> float | None:
 
 
 def _summary(seconds: Sequence[float], fraction: float) -> timedelta | None:
-    value = _percentile(seconds, fraction)
+    value = percentile(seconds, fraction)
     return None if value is None else timedelta(seconds=value)
 
 
@@ -199,42 +164,6 @@ def _categories(pm: Postmortem) -> Iterable[str]:
 
 
 # --- recurrence -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Repeat:
-    incident: Postmortem
-    previous: Postmortem
-    category: str
-    service: str
-
-    @property
-    def days(self) -> int:
-        return (self.incident.date - self.previous.date).days
-
-
-def find_recurrences(catalog: Catalog, window: int) -> list[RecurrenceLike]:
-    """Return incidents sharing a category and a service with an earlier one within `window` days.
-
-    Newest incident first. A stand-in for `recurrence.recurrences` of the browse pages (the
-    same pairs) so this page does not wait for it; the lead folds the two together at merge.
-    """
-    # The catalog is sorted newest first by (date, started, id): walking it backwards fills
-    # every group in chronological order, so nothing is sorted again (measured: sorting with
-    # a per-call key was most of this page's cost at 10,000 incidents).
-    rank = {pm.id: index for index, pm in enumerate(catalog)}
-    groups: dict[tuple[str, str], list[Postmortem]] = defaultdict(list)
-    for pm in reversed(catalog.postmortems):
-        for category in dict.fromkeys(pm.root_cause_categories):
-            for service in dict.fromkeys(pm.services):
-                groups[(category, service)].append(pm)
-    found: list[_Repeat] = []
-    for (category, service), members in groups.items():
-        for previous, later in pairwise(members):
-            if (later.date - previous.date).days <= window:
-                found.append(_Repeat(later, previous, category, service))
-    found.sort(key=lambda r: (rank[r.incident.id], r.category, r.service))
-    return list(found)
 
 
 # --- page -----------------------------------------------------------------------------------
@@ -390,7 +319,7 @@ def _ranking_section(
 
 
 def _recurrence_section(
-    recurring: Sequence[RecurrenceLike], window: int, from_uri: str, layout: Layout
+    recurring: Sequence[Recurrence], window: int, from_uri: str, layout: Layout
 ) -> str:
     parts = ["## Recurring incidents\n\n"]
     if not recurring:
@@ -427,8 +356,8 @@ def _recurrence_section(
 def insights_page(
     catalog: Catalog,
     layout: Layout,
-    recurring: Sequence[RecurrenceLike] | None = None,
-    window: int = DEFAULT_RECURRENCE_WINDOW,
+    recurring: Sequence[Recurrence] | None = None,
+    window: int = DEFAULT_WINDOW_DAYS,
     src_uri: str = INSIGHTS_URI,
 ) -> Insights:
     """Return the Insights page of `catalog` and its chart files.
@@ -436,7 +365,7 @@ def insights_page(
     `recurring` is the list of repeats to show (by default computed here with `window`).
     """
     if recurring is None:
-        recurring = find_recurrences(catalog, window)
+        recurring = recurrences(catalog, window)
     parts = [front_matter("Insights"), "# Insights\n\n"]
     if not len(catalog):
         parts.append("No postmortems yet: charts appear here once there are incidents.\n")

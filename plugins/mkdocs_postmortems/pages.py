@@ -18,6 +18,8 @@ class GeneratedPage:
 
     src_uri: str
     markdown: str
+    in_nav: bool = True  # False keeps it out of the navigation (one page per tag, ...)
+    listing: tuple[Postmortem, ...] = ()  # incidents its template lists in a table
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,16 @@ def incident_table(catalog: Catalog, rows: list[Postmortem], from_uri: str, layo
     return "\n".join(lines) + "\n"
 
 
-def home_page(catalog: Catalog, layout: Layout, src_uri: str = "index.md") -> GeneratedPage:
-    """Return the home page: what the knowledge base holds, then every incident, newest first."""
+NEWEST_ON_HOME = 20
+
+
+def home_page(
+    catalog: Catalog,
+    layout: Layout,
+    src_uri: str = "index.md",
+    links: list[tuple[str, str]] | None = None,
+) -> GeneratedPage:
+    """Return the home page: what the knowledge base holds, `links` to browse, the newest."""
     parts = [front_matter("Postmortems"), "# Postmortem knowledge base\n\n"]
     count = len(catalog)
     severities = Counter(pm.severity or "unknown" for pm in catalog)
@@ -104,6 +114,15 @@ def home_page(catalog: Catalog, layout: Layout, src_uri: str = "index.md") -> Ge
     if not count:
         parts.append('No postmortems yet. Add one with `postmortems new "Title"`.\n')
         return GeneratedPage(src_uri, "".join(parts))
-    parts.append("## All incidents, newest first\n\n")
-    parts.append(incident_table(catalog, list(catalog), src_uri, layout))
+    if links:
+        parts.append("## Browse\n\n")
+        parts += [f"- {md_link(label, target)}\n" for label, target in links]
+        parts.append("\n")
+    newest = list(catalog)[:NEWEST_ON_HOME]
+    parts.append(
+        f"## Newest {len(newest)} of {count}\n\n"
+        if count > len(newest)
+        else "## Incidents, newest first\n\n"
+    )
+    parts.append(incident_table(catalog, newest, src_uri, layout))
     return GeneratedPage(src_uri, "".join(parts))

@@ -7,6 +7,7 @@ Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,19 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from .authoring import ADD_URI, REFERENCE_URI, add_page, reference_page
+from .browse import (
+    CATALOG_SCRIPT,
+    CATALOG_URI,
+    FacetSet,
+    browse_links,
+    browse_pages,
+    card_facet_links,
+    catalog_filters,
+    catalog_rows,
+    facet_set,
+    listing_rows,
+    recurrence_card,
+)
 from .card import incident_card, rejected_card
 from .catalog import Catalog, Settings, load_catalog
 from .exports import (
@@ -45,6 +59,7 @@ from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
+from .recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
 from .vocabulary import merge_vocabularies
 
 log = get_plugin_logger("postmortems")
@@ -68,6 +83,9 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
 
     vocabularies = c.Type(dict, default={})
     """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
+
+    recurrence_window = c.Type(int, default=DEFAULT_WINDOW_DAYS)
+    """Days within which incidents sharing a root-cause category and a service are recurrences."""
 
     build_date = c.Optional(c.Type(str))
     """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
@@ -119,6 +137,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._rejected: dict[str, Rejected] = {}
         self._generated: dict[str, GeneratedPage] = {}
         self._insights: Insights = insights_page(self.catalog, self.layout)
+        self._recurrences: dict[str, list[Recurrence]] = {}
+        self._recurrence_list: list[Recurrence] = []
+        self._facets = FacetSet({})
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -142,6 +163,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if not prefix or ".." in prefix.split("/"):
             raise PluginError("postmortems: url_prefix must be a folder name such as 'postmortems'")
         self.layout = Layout(prefix)
+        if self.config.recurrence_window < 0:
+            raise PluginError("postmortems: recurrence_window must be a number of days, 0 or more")
         # Our templates sit after the site's custom_dir, so a site can override any of them.
         position = 1 if config.theme.custom_dir else 0
         if str(TEMPLATES_DIR) not in config.theme.dirs:
@@ -165,6 +188,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # Errors fail `mkdocs build --strict`, as the loading checks' errors do.
                 level = log.warning if finding.problem.level == Level.ERROR else log.info
                 level(finding.problem.format())
+        found = recurrences(self.catalog, self.config.recurrence_window)
+        self._recurrence_list = found
+        self._recurrences = by_incident(found)
+        self._facets = facet_set(self.catalog)
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -178,7 +205,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(self.root / asset)))
         for page in self._pages(files):
-            self._add(files, config, page.src_uri, page.markdown, InclusionLevel.INCLUDED)
+            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
         for uri, data in self._data_files(config).items():
             self._add(files, config, uri, data, InclusionLevel.INCLUDED)
@@ -187,20 +215,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 config, CSS_URI, abs_src_path=str(PACKAGE_DIR / "assets" / "postmortems.css")
             )
         )
+        files.append(
+            File.generated(
+                config, CATALOG_SCRIPT, abs_src_path=str(PACKAGE_DIR / "assets" / "catalog.js")
+            )
+        )
         return files
 
     def _pages(self, files: Files) -> list[GeneratedPage]:
         pages = []
         if self.config.home and files.get_file_from_path("index.md") is None:
-            pages.append(home_page(self.catalog, self.layout))
+            links = browse_links("index.md", self.layout)
+            pages.append(home_page(self.catalog, self.layout, links=links))
         if self.config.guide_pages:
             if files.get_file_from_path(REFERENCE_URI) is None:
                 pages.append(reference_page(self.settings.vocabularies, self.lint_config))
             if files.get_file_from_path(ADD_URI) is None:
                 pages.append(add_page())
-        self._insights = insights_page(self.catalog, self.layout)
+        self._insights = insights_page(
+            self.catalog,
+            self.layout,
+            recurring=self._recurrence_list,
+            window=self.config.recurrence_window,
+        )
         pages += [self._insights.page, exports_page()]
-        return pages
+        return pages + browse_pages(self.catalog, self.layout, self._facets)
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the chart files and the exports, by site path."""
@@ -279,10 +318,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 )
 
             card = incident_card(pm, self.catalog, url_for)
+            card["recurrences"] = recurrence_card(
+                self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
+            )
+            here = page.url or ""
+            card["facet_links"] = card_facet_links(
+                pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
+            )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
+        elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
+            context["pm_catalog"] = {  # type: ignore[typeddict-unknown-key]
+                "rows": catalog_rows(self.catalog, self._row_url(page.url, config)),
+                "filters": catalog_filters(self.catalog),
+                "total": len(self.catalog),
+            }
+        elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
+            rows = listing_rows(generated.listing, self._row_url(page.url, config))
+            context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
         elif (rejected := self._rejected.get(uri)) is not None:
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
         return context
+
+    def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
+        def url(pm: Postmortem) -> str:
+            return get_relative_url(_url_of(self.layout.incident_uri(pm.path), config), here)
+
+        return url
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
