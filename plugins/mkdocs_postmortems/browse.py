@@ -8,7 +8,6 @@ Each page is linear in the number of postmortems, and no page embeds an incident
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from .catalog import Catalog, Settings
 from .facets import KIND_BY_KEY, KINDS, Facet, FacetKind, FacetStats, facets, slugs, summarize
 from .markup import md_link, md_text
 from .model import ActionItem, Postmortem, format_duration
-from .pages import GeneratedPage, Layout, shorten
+from .pages import GeneratedPage, Layout, front_matter, shorten
 from .recurrence import Recurrence
 
 CATALOG_URI = "catalog.md"
@@ -44,16 +43,8 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _page(title: str, body: str, *, searchable: bool = True, **meta: str) -> str:
-    # JSON strings are valid YAML; the title is escaped because MkDocs and Material print
-    # page titles without escaping.
-    lines = [f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
-    lines += [f"{key}: {json.dumps(value)}" for key, value in meta.items()]
-    if not searchable:
-        # Pages that only repeat incident facts stay out of the search index, which would
-        # otherwise hold every incident many times over.
-        lines.append("search:\n  exclude: true")
-    return "---\n" + "\n".join(lines) + "\n---\n\n" + body
+def _page(title: str, body: str, **options: Any) -> str:
+    return front_matter(title, **options) + body
 
 
 def facet_index_uri(kind: FacetKind) -> str:
@@ -95,7 +86,9 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
         "the filters narrow the table, and the address of the page keeps them, so a "
         "filtered view can be shared as a link.\n"
     )
-    return GeneratedPage(CATALOG_URI, _page("Catalog", body, template=CATALOG_TEMPLATE))
+    return GeneratedPage(
+        CATALOG_URI, _page("Catalog", body, template=CATALOG_TEMPLATE, hide=["navigation", "toc"])
+    )
 
 
 def _lines(values: Iterable[str]) -> Markup:
@@ -479,7 +472,7 @@ def follow_ups_page(catalog: Catalog, layout: Layout) -> GeneratedPage:
                 for pm, item in rows
             ]
             body.append("\n")
-    return GeneratedPage(uri, _page("Follow-ups", "".join(body)))
+    return GeneratedPage(uri, _page("Follow-ups", "".join(body), hide=["navigation"]))
 
 
 def _open_statuses(statuses: list[str]) -> set[str]:

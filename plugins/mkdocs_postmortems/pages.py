@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from markupsafe import escape
 
 from .catalog import Catalog
 from .loader import Rejected
@@ -57,9 +61,23 @@ def shorten(text: str, limit: int = 160) -> str:
     return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def front_matter(title: str, **meta: str) -> str:
-    """Return YAML front matter for a generated page (`title` is our own text, not input)."""
-    lines = [f"title: {title}"] + [f"{key}: {value}" for key, value in meta.items()]
+def front_matter(
+    title: str, *, hide: Sequence[str] = (), searchable: bool = True, **meta: str
+) -> str:
+    """Return YAML front matter for a generated page.
+
+    Values are JSON strings (valid YAML, no quoting traps); the title is escaped because MkDocs
+    and Material print page titles without escaping. `hide` lists Material parts to hide
+    (navigation, toc); `searchable=False` keeps the page out of the search index.
+    """
+    lines = [f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
+    lines += [f"{key}: {json.dumps(value)}" for key, value in meta.items()]
+    if hide:
+        lines.append(f"hide: {json.dumps(list(hide))}")
+    if not searchable:
+        # Pages that only repeat incident facts stay out of the search index, which would
+        # otherwise hold every incident many times over.
+        lines.append("search:\n  exclude: true")
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
@@ -88,7 +106,7 @@ def home_page(
     links: list[tuple[str, str]] | None = None,
 ) -> GeneratedPage:
     """Return the home page: what the knowledge base holds, `links` to browse, the newest."""
-    parts = [front_matter("Postmortems"), "# Postmortem knowledge base\n\n"]
+    parts = [front_matter("Postmortems", hide=["navigation"]), "# Postmortem knowledge base\n\n"]
     count = len(catalog)
     severities = Counter(pm.severity or "unknown" for pm in catalog)
     order = [term.value for term in catalog.settings.terms("severity")] + ["unknown"]
