@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import check
+from . import check, search, similar
 
 # Each module has `register(subparsers)`; the order here is the order in `--help`.
-COMMANDS: tuple[ModuleType, ...] = (check,)
+COMMANDS: tuple[ModuleType, ...] = (check, search, similar)

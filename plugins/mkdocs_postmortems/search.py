@@ -1,0 +1,662 @@
+"""Index postmortems with Whoosh and search them: the only module that imports Whoosh.
+
+The index lives in a cache folder (never in the docs or site folders: Whoosh stores pickles).
+Each update writes a complete new *generation* folder and then switches the `CURRENT` pointer
+file atomically, so a process killed at any point leaves the previous generation intact, and a
+search running while a build writes keeps reading the generation it opened. A generation holds
+the Whoosh index, a manifest (path -> id, file digest, related-incident features) and the
+related lists; the manifest also records a checksum of every index file, so a truncated or
+overwritten index is detected and rebuilt instead of trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.query import DateRange, Query
+
+from .loader import iter_source_files, load_file
+from .model import Postmortem
+from .related import Features, Related, compute_related
+from .synonyms import Table, expand_query
+from .vocabulary import Vocabularies
+
+FORMAT = 1
+"""Version of the schema, manifest and features; a generation of another version is rebuilt."""
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+RELATED = "related.json"
+LOCK = "lock"
+
+_STEMMED = StemmingAnalyzer()
+_PLAIN = StandardAnalyzer()
+
+# Default search fields and how much a match in each counts: the root cause is what people
+# search for ("have we seen this before?"), then the title.
+FIELD_BOOSTS = {
+    "root_cause": 3.0,
+    "title": 2.0,
+    "keywords": 1.5,
+    "factors": 1.2,
+    "summary": 1.0,
+    "lessons": 0.6,
+    "exact": 0.4,
+}
+# Field names a query may use, with the schema field each one means.
+QUERY_FIELDS = {
+    "root_cause": "root_cause",
+    "title": "title",
+    "summary": "summary",
+    "factors": "factors",
+    "lessons": "lessons",
+    "id": "id",
+    "tag": "tag",
+    "tags": "tag",
+    "service": "service",
+    "services": "service",
+    "category": "category",
+    "categories": "category",
+    "team": "team",
+    "teams": "team",
+    "severity": "severity",
+    "trigger": "trigger",
+}
+
+
+def _schema() -> Schema:
+    keyword = {"lowercase": True, "commas": True, "scorable": True, "stored": True}
+    return Schema(
+        path=ID(unique=True, stored=True),
+        id=ID(stored=True),
+        title=TEXT(analyzer=_STEMMED, stored=True),
+        summary=TEXT(analyzer=_STEMMED, stored=True),
+        root_cause=TEXT(analyzer=_STEMMED, stored=True),
+        factors=TEXT(analyzer=_STEMMED),
+        lessons=TEXT(analyzer=_STEMMED),
+        keywords=TEXT(analyzer=_STEMMED),
+        # Unstemmed copy of every text field: fuzzy terms and spelling suggestions need real
+        # words (a fuzzy "databse~" misses the stem "databas" on stemmed fields).
+        exact=TEXT(analyzer=_PLAIN),
+        tag=KEYWORD(**keyword),
+        service=KEYWORD(**keyword),
+        category=KEYWORD(**keyword),
+        team=KEYWORD(**keyword),
+        severity=KEYWORD(lowercase=True, commas=True, stored=True),
+        trigger=KEYWORD(lowercase=True, commas=True, stored=True),
+        date=DATETIME(stored=True),
+    )
+
+
+def _joined(values: Iterable[str]) -> str:
+    return ",".join(value.replace(",", " ") for value in values)
+
+
+def _document(pm: Postmortem) -> dict[str, Any]:
+    lessons = [*pm.lessons.went_well, *pm.lessons.went_wrong, *pm.lessons.got_lucky]
+    lessons += [item.title for item in pm.action_items]
+    facets = [*pm.tags, *pm.services, *pm.root_cause_categories, *pm.teams]
+    if pm.trigger:
+        facets.append(pm.trigger)
+    # Hyphenated tags ("missing-index") are also words a person types ("missing index").
+    keywords = " ".join(value.replace("-", " ").replace("_", " ") for value in facets)
+    texts = [pm.title, pm.summary, pm.root_cause, *pm.contributing_factors, *lessons, keywords]
+    return {
+        "path": pm.path,
+        "id": pm.id,
+        "title": pm.title,
+        "summary": pm.summary,
+        "root_cause": pm.root_cause,
+        "factors": "\n".join(pm.contributing_factors),
+        "lessons": "\n".join(lessons),
+        "keywords": keywords,
+        "exact": "\n".join(texts),
+        "tag": _joined(pm.tags),
+        "service": _joined(pm.services),
+        "category": _joined(pm.root_cause_categories),
+        "team": _joined(pm.teams),
+        "severity": pm.severity or "unknown",
+        "trigger": pm.trigger or "",
+        "date": datetime(pm.date.year, pm.date.month, pm.date.day),  # noqa: DTZ001 (a day)
+    }
+
+
+def key_terms(text: str) -> list[str]:
+    """Return the distinct stemmed words of `text` (stop words and short words dropped)."""
+    return list(dict.fromkeys(t.text for t in _STEMMED(text) if len(t.text) > 2))
+
+
+def features(pm: Postmortem) -> Features:
+    """Return what related-incident ranking compares: facets and root-cause key terms."""
+    cause = " ".join([pm.root_cause, pm.trigger or "", *pm.contributing_factors])
+    return Features(
+        id=pm.id,
+        categories=tuple(value.lower() for value in pm.root_cause_categories),
+        services=tuple(value.lower() for value in pm.services),
+        tags=tuple(value.lower() for value in pm.tags),
+        terms=tuple(key_terms(cause)),
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the manifest records about one indexed file."""
+
+    id: str
+    digest: str
+    features: Features
+
+
+@dataclass(frozen=True)
+class UpdateStats:
+    """What an update did: postmortems (re)indexed, reused and removed, and how long it took."""
+
+    indexed: int = 0
+    reused: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    related_seconds: float = 0.0
+    rebuilt: str = ""  # why the previous generation was discarded, if it was
+
+    def summary(self) -> str:
+        """Return the one-line report of the update."""
+        line = (
+            f"search index: {self.indexed} postmortem{'s' if self.indexed != 1 else ''} "
+            f"indexed, {self.reused} reused, {self.removed} removed in {self.seconds:.2f} s "
+            f"(related incidents {self.related_seconds:.2f} s)"
+        )
+        return line + (f"; rebuilt because {self.rebuilt}" if self.rebuilt else "")
+
+
+Progress = Callable[[int, int], None]
+
+
+class IndexError_(Exception):
+    """The index cannot be used: missing, of another version, or damaged."""
+
+
+@dataclass
+class Generation:
+    """One complete, immutable snapshot of the index, as read from the cache folder."""
+
+    folder: Path
+    entries: dict[str, Entry]  # by path
+    related: Related = field(default_factory=dict)
+
+
+class SearchIndex:
+    """The search index of one site, kept in `cache_dir`."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.home = cache_dir / f"search-v{FORMAT}"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def current(self, *, verify: bool = True) -> Generation:
+        """Return the generation `CURRENT` points at; raise IndexError_ if it is unusable."""
+        for attempt in range(3):
+            try:
+                name = (self.home / CURRENT).read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                raise IndexError_("there is no index yet") from None
+            except OSError as error:
+                raise IndexError_(f"the index pointer cannot be read ({error})") from None
+            folder = self.home / name
+            if not re.fullmatch(r"g-\d+", name):
+                raise IndexError_("the index pointer is damaged")
+            try:
+                return _read_generation(folder, verify=verify)
+            except FileNotFoundError:
+                # A newer update may have switched generations and pruned this one between our
+                # two reads; read the pointer again.
+                if attempt == 2:
+                    raise IndexError_("the index generation is missing") from None
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """Open the current generation for searching."""
+        generation = self.current(verify=False)
+        try:
+            ix = whoosh_index.open_dir(str(generation.folder))
+        except Exception as error:  # Whoosh raises many types on a damaged index
+            raise IndexError_(f"the index cannot be opened ({error})") from None
+        with ix.searcher() as whoosh_searcher:
+            yield Searcher(whoosh_searcher, ix)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def update(self, records: Sequence[Postmortem], progress: Progress | None = None) -> Update:
+        """Bring the index in line with `records` (a build's catalog); reuse unchanged files."""
+        started = time.perf_counter()
+        by_path = {pm.path: pm for pm in records}
+        wanted = {pm.path: pm.digest for pm in records}
+        with self._locked():
+            generation, why = self._usable()
+            old = generation.entries if generation else {}
+            changed = [by_path[p] for p, d in wanted.items() if p not in old or old[p].digest != d]
+            removed = [p for p in old if p not in wanted or old[p].digest != wanted[p]]
+            if generation is not None and not changed and not removed:
+                stats = UpdateStats(reused=len(old), seconds=time.perf_counter() - started)
+                return Update(generation, stats)
+            return self._write(generation, why, changed, removed, wanted, started, progress)
+
+    def refresh(
+        self, root: Path, vocabularies: Vocabularies, progress: Progress | None = None
+    ) -> Update:
+        """Bring the index in line with the files under `root`, parsing only changed files."""
+        started = time.perf_counter()
+        files = [f for f in iter_source_files(root) if f.suffix.lower() == ".md"]
+        digests: dict[str, str] = {}
+        for file in files:
+            try:
+                digests[file.relative_to(root).as_posix()] = hashlib.sha256(
+                    file.read_bytes()
+                ).hexdigest()
+            except OSError:
+                continue  # unreadable files are reported by lint; they cannot be indexed
+        with self._locked():
+            generation, why = self._usable()
+            old = generation.entries if generation else {}
+            stale = [p for p, d in digests.items() if p not in old or old[p].digest != d]
+            fresh: list[Postmortem] = []
+            for number, path in enumerate(stale, 1):
+                loaded = load_file(root, root / path, vocabularies)
+                if isinstance(loaded, Postmortem):
+                    fresh.append(loaded)
+                if progress is not None:
+                    progress(number, len(stale))
+            # Keep the catalog's rule for duplicate ids: the first file by path wins.
+            ids: dict[str, str] = {}
+            kept: dict[str, str] = {}
+            fresh_paths = {pm.path: pm for pm in fresh}
+            for path in sorted(set(digests) & (set(old) | set(fresh_paths))):
+                ident = fresh_paths[path].id if path in fresh_paths else old[path].id
+                if ident not in ids and (path in fresh_paths or old[path].digest == digests[path]):
+                    ids[ident] = path
+                    kept[path] = digests[path]
+            changed = [pm for pm in fresh if pm.path in kept]
+            removed = [p for p in old if p not in kept or old[p].digest != kept[p]]
+            if generation is not None and not changed and not removed:
+                stats = UpdateStats(reused=len(old), seconds=time.perf_counter() - started)
+                return Update(generation, stats)
+            return self._write(generation, why, changed, removed, kept, started, progress)
+
+    def _usable(self) -> tuple[Generation | None, str]:
+        try:
+            return self.current(verify=True), ""
+        except IndexError_ as error:
+            reason = str(error)
+            return None, "" if reason == "there is no index yet" else reason
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # One writer at a time (a `mkdocs serve` rebuild and a CLI search may overlap); the
+        # kernel drops the lock when its holder dies, even by SIGKILL.
+        self.home.mkdir(parents=True, exist_ok=True)
+        with (self.home / LOCK).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _write(
+        self,
+        generation: Generation | None,
+        why: str,
+        changed: list[Postmortem],
+        removed: list[str],
+        wanted: dict[str, str],
+        started: float,
+        progress: Progress | None,
+    ) -> Update:
+        numbers = [int(p.name[2:]) for p in self.home.glob("g-*") if p.name[2:].isdigit()]
+        name = f"g-{max(numbers, default=0) + 1}"
+        work = self.home / f"tmp-{name}-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        if generation is not None:
+            shutil.copytree(generation.folder, work, ignore=shutil.ignore_patterns("*.json"))
+            ix = whoosh_index.open_dir(str(work))
+        else:
+            work.mkdir(parents=True)
+            ix = whoosh_index.create_in(str(work), _schema())
+        entries = dict(generation.entries) if generation else {}
+        writer = ix.writer(limitmb=128)
+        try:
+            for path in removed:
+                writer.delete_by_term("path", path)
+                entries.pop(path, None)
+            for number, pm in enumerate(changed, 1):
+                writer.add_document(**_document(pm))
+                entries[pm.path] = Entry(pm.id, pm.digest, features(pm))
+                if progress is not None and number % 100 == 0:
+                    progress(number, len(changed))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        entries = {p: entries[p] for p in sorted(entries) if p in wanted}
+        related_started = time.perf_counter()
+        related = compute_related([entry.features for entry in entries.values()])
+        related_seconds = time.perf_counter() - related_started
+        _write_json(work / RELATED, related)
+        _write_json(
+            work / MANIFEST,
+            {
+                "format": FORMAT,
+                "entries": {p: _entry_json(e) for p, e in entries.items()},
+                "files": _checksums(work),
+            },
+        )
+        _fsync_dir(work)
+        final = self.home / name
+        work.rename(final)
+        _write_atomic(self.home / CURRENT, name + "\n")
+        self._prune(keep={name, generation.folder.name if generation else name})
+        stats = UpdateStats(
+            indexed=len(changed),
+            reused=len(entries) - len(changed),
+            removed=len([p for p in removed if p not in {pm.path for pm in changed}]),
+            seconds=time.perf_counter() - started,
+            related_seconds=related_seconds,
+            rebuilt=why,
+        )
+        return Update(Generation(final, entries, related), stats)
+
+    def _prune(self, keep: set[str]) -> None:
+        # The previous generation stays: a search that read the old pointer a moment ago may
+        # still be opening it. Anything older, and folders left by killed writers, go.
+        for path in self.home.iterdir():
+            if path.is_dir() and path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Update:
+    """The generation an update left current, and what the update did."""
+
+    generation: Generation
+    stats: UpdateStats
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    f = entry.features
+    return {
+        "id": entry.id,
+        "digest": entry.digest,
+        "categories": list(f.categories),
+        "services": list(f.services),
+        "tags": list(f.tags),
+        "terms": list(f.terms),
+    }
+
+
+def _read_generation(folder: Path, *, verify: bool) -> Generation:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        related_raw = json.loads((folder / RELATED).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as error:
+        raise IndexError_(f"the index manifest is damaged ({error})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexError_("the index was written by another version")
+    try:
+        entries = {
+            path: Entry(
+                raw["id"],
+                raw["digest"],
+                Features(
+                    raw["id"],
+                    tuple(raw["categories"]),
+                    tuple(raw["services"]),
+                    tuple(raw["tags"]),
+                    tuple(raw["terms"]),
+                ),
+            )
+            for path, raw in manifest["entries"].items()
+        }
+        related: Related = {
+            ident: [(str(o), float(s), [str(r) for r in why]) for o, s, why in items]
+            for ident, items in related_raw.items()
+        }
+        files = dict(manifest["files"])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise IndexError_(f"the index manifest is damaged ({error!r})") from None
+    if verify and _checksums(folder) != files:
+        raise IndexError_("the index files do not match their checksums")
+    return Generation(folder, entries, related)
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    sums = {}
+    for path in sorted(folder.iterdir()):
+        # The lock file is Whoosh's; its content is irrelevant.
+        if path.is_file() and not path.name.endswith(".json") and "LOCK" not in path.name:
+            sums[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return sums
+
+
+def _write_json(path: Path, data: object) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, separators=(",", ":"), sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+# -- searching -------------------------------------------------------------------------------
+
+
+class QueryError(ValueError):
+    """A query that cannot be run, with a message that says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    id: str
+    path: str
+    title: str
+    date: str
+    severity: str
+    root_cause: str
+    services: tuple[str, ...]
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    score: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Results:
+    """The hits of a query, and a corrected query when some words are unknown."""
+
+    hits: list[Hit]
+    total: int
+    suggestion: str | None = None
+
+
+_FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
+_WORD = re.compile(r"(?<![\w:~*\-])([A-Za-z][A-Za-z0-9]*)(?![\w:~*\-])")
+_OPERATOR_WORDS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+def check_query(text: str) -> None:
+    """Raise QueryError when `text` is empty, unbalanced or names an unknown field."""
+    if not text.strip():
+        raise QueryError("the query is empty; try e.g. 'connection pool exhausted'")
+    if text.count('"') % 2:
+        raise QueryError('the query has an unclosed quote (")')
+    depth = 0
+    for char in _strip_phrases(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise QueryError("the query has unbalanced parentheses")
+    for match in _FIELD_PREFIX.finditer(_strip_phrases(text)):
+        if match.group(1) not in QUERY_FIELDS:
+            known = ", ".join(sorted({"root_cause", "tag", "service", "category", "severity"}))
+            raise QueryError(
+                f"unknown field '{match.group(1)}:'; use one of {known}, trigger, team, title"
+            )
+
+
+def _strip_phrases(text: str) -> str:
+    return re.sub(r'"[^"]*"', " ", text)
+
+
+class _Formatter(Formatter):  # type: ignore[misc]
+    """Wrap matched words in the given markers."""
+
+    def __init__(self, start: str, end: str) -> None:
+        self.start, self.end = start, end
+        self.between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"{self.start}{get_text(text, token, replace)}{self.end}"
+
+
+class Searcher:
+    """Run queries against one open generation."""
+
+    def __init__(self, searcher: Any, ix: Any) -> None:
+        self._searcher = searcher
+        self._ix = ix
+
+    def parse(self, text: str, synonyms: Table) -> Query:
+        """Return the Whoosh query of `text` with synonyms expanded."""
+        check_query(text)
+        parser = MultifieldParser(
+            list(FIELD_BOOSTS),
+            self._ix.schema,
+            fieldboosts=FIELD_BOOSTS,
+            group=OrGroup.factory(0.9),
+        )
+        parser.add_plugin(FuzzyTermPlugin())
+        aliases: dict[str, list[str]] = {real: [] for real in set(QUERY_FIELDS.values())}
+        for alias, real in QUERY_FIELDS.items():
+            if alias != real:
+                aliases[real].append(alias)
+        parser.add_plugin(FieldAliasPlugin({k: v for k, v in aliases.items() if v}))
+        try:
+            return parser.parse(expand_query(text, synonyms))
+        except Exception as error:  # Whoosh's parser errors have no common base
+            raise QueryError(f"the query cannot be read ({error})") from None
+
+    def suggest(self, text: str, synonyms: Table) -> str | None:
+        """Return `text` with unknown words replaced by the closest indexed words, if any."""
+        reader = self._searcher.reader()
+        changed = False
+
+        def fix(match: re.Match[str]) -> str:
+            nonlocal changed
+            word = match.group(1)
+            if word in _OPERATOR_WORDS or word.lower() in synonyms:
+                return word
+            tokens = [t.text for t in _PLAIN(word)]
+            if not tokens or all(reader.doc_frequency("exact", t) for t in tokens):
+                return word
+            found = self._searcher.suggest("exact", tokens[0], limit=1, maxdist=2)
+            if found:
+                changed = True
+                return str(found[0])
+            return word
+
+        fixed = _WORD.sub(fix, text)
+        return fixed if changed else None
+
+    def search(
+        self,
+        text: str,
+        *,
+        synonyms: Table,
+        limit: int = 10,
+        since: date | None = None,
+        until: date | None = None,
+        marks: tuple[str, str] = ("**", "**"),
+    ) -> Results:
+        """Return the best `limit` hits for `text`, newest first among equal scores."""
+        query = self.parse(text, synonyms)
+        date_filter = None
+        if since or until:
+            start = datetime.combine(since, datetime.min.time()) if since else None
+            end = datetime.combine(until, datetime.max.time()) if until else None
+            date_filter = DateRange("date", start, end)
+        results = self._searcher.search(query, limit=limit, filter=date_filter, terms=True)
+        results.fragmenter = ContextFragmenter(maxchars=160, surround=40)
+        results.formatter = _Formatter(*marks)
+        hits = []
+        for hit in results:
+            snippet = ""
+            for name in ("root_cause", "summary", "title"):
+                snippet = hit.highlights(name, top=2)
+                if snippet:
+                    break
+            stored = hit.fields()
+            if not snippet:
+                snippet = _shorten(stored.get("root_cause", ""), 160)
+            hits.append(
+                Hit(
+                    id=stored["id"],
+                    path=stored["path"],
+                    title=stored["title"],
+                    date=stored["date"].date().isoformat(),
+                    severity=stored.get("severity", ""),
+                    root_cause=stored.get("root_cause", ""),
+                    services=_split(stored.get("service", "")),
+                    tags=_split(stored.get("tag", "")),
+                    categories=_split(stored.get("category", "")),
+                    score=round(float(hit.score), 4),
+                    snippet=" ".join(snippet.split()),
+                )
+            )
+        suggestion = self.suggest(text, synonyms)
+        return Results(hits, len(results), suggestion)
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part for part in value.split(",") if part)
