@@ -30,6 +30,10 @@ from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
+from .related import Related
+from .search import SearchIndex
+from .search_views import ASSETS, DATA_URI, search_data, search_page, search_terms, similar_links
+from .synonyms import Table, build_table
 from .vocabulary import merge_vocabularies
 
 log = get_plugin_logger("postmortems")
@@ -56,6 +60,21 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
 
     build_date = c.Optional(c.Type(str))
     """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
+
+    cache_dir = c.Type(str, default=".cache/postmortems")
+    """Folder for the search index, relative to `mkdocs.yml`; never inside docs or site."""
+
+    synonyms = c.Type(list, default=[])
+    """Extra synonym groups for search, e.g. `[[pg, postgres], [mq, message queue]]`."""
+
+    default_synonyms = c.Type(bool, default=True)
+    """Keep the built-in synonym groups (db/database, k8s/kubernetes, oom/out of memory...)."""
+
+    search_page = c.Type(str, default="search.md")
+    """Where the "Search root causes" page goes in the site; empty for none."""
+
+    related = c.Type(int, default=5)
+    """How many related incidents an incident page lists (0 for none)."""
 
 
 def build_date(configured: str | None) -> date:
@@ -88,6 +107,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._incidents: dict[str, Postmortem] = {}
         self._rejected: dict[str, Rejected] = {}
         self._generated: dict[str, GeneratedPage] = {}
+        self._related: Related = {}
+        self._synonyms: Table = {}
+        self._env: Any = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -112,12 +134,30 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             config.extra_css.append(CSS_URI)
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
+        self._configure_search(config)
         return config
+
+    def _configure_search(self, config: MkDocsConfig) -> None:
+        self._synonyms, errors = build_table(
+            self.config.synonyms, defaults=self.config.default_synonyms
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        base = Path(config.config_file_path or ".").parent
+        self.cache_dir = (base / self.config.cache_dir).resolve()
+        for name, folder in (("docs_dir", config.docs_dir), ("site_dir", config.site_dir)):
+            if self.cache_dir.is_relative_to(Path(folder).resolve()):
+                raise PluginError(
+                    f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
+                    "search index must not be published or watched: use e.g. .cache/postmortems"
+                )
+        self._related = {}
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
         self.catalog = load_catalog(self.root, self.settings)
         _report(self.catalog)
+        self._index()
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -138,12 +178,35 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 config, CSS_URI, abs_src_path=str(PACKAGE_DIR / "assets" / "postmortems.css")
             )
         )
+        if self.config.search_page:
+            self._add_search_files(files, config)
         return files
+
+    def _index(self) -> None:
+        try:
+            update = SearchIndex(self.cache_dir).update(self.catalog.postmortems)
+        except OSError as error:
+            raise PluginError(
+                f"postmortems: cannot write the search index in {self.cache_dir}: "
+                f"{error.strerror or error}; check the folder or set the cache_dir option"
+            ) from None
+        self._related = update.generation.related
+        log.info(update.stats.summary())
+
+    def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
+        data = search_data(self.catalog, self.layout, self._synonyms, config.use_directory_urls)
+        files.append(File.generated(config, DATA_URI, content=data))
+        for uri, source in ASSETS.items():
+            if files.get_file_from_path(uri) is None:
+                path = PACKAGE_DIR / "assets" / source
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
 
     def _pages(self, files: Files) -> list[GeneratedPage]:
         pages = []
         if self.config.home and files.get_file_from_path("index.md") is None:
             pages.append(home_page(self.catalog, self.layout))
+        if self.config.search_page:
+            pages.append(search_page(self.config.search_page))
         return pages
 
     def _add(
@@ -184,6 +247,26 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return ""
         return markdown
 
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Keep the template environment for rendering the search-terms block of pages."""
+        self._env = env
+        return env
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Add an incident's root cause and facets, hidden, where Material's search reads.
+
+        Material's search indexes the page content only, not the card our template draws
+        around it; without this block a root cause could not be found from its search box.
+        """
+        pm = self._incidents.get(page.file.src_uri)
+        if pm is None or self._env is None:
+            return html
+        terms = search_terms(self.catalog, pm.id)
+        block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+        return html + block
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
@@ -200,6 +283,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 )
 
             card = incident_card(pm, self.catalog, url_for)
+            card["similar"] = similar_links(
+                pm.id, self.catalog, self._related, url_for, max(self.config.related, 0)
+            )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
         elif (rejected := self._rejected.get(uri)) is not None:
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
