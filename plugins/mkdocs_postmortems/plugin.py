@@ -264,7 +264,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if pm is None or self._env is None:
             return html
         terms = search_terms(self.catalog, pm.id)
-        block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+        block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
         return html + block
 
     def on_page_context(

@@ -28,8 +28,7 @@ ASSETS = {
     "assets/postmortems/search.css": "search.css",
 }
 DATA_URI = "assets/postmortems/search-data.json"
-FIELDS = ["url", "title", "date", "severity", "services", "tags", "categories", "trigger"]
-FIELDS.append("root_cause")
+FIELDS = ("url", "title", "date", "severity", "services", "tags", "categories", "trigger", "cause")
 
 
 def search_page(src_uri: str) -> GeneratedPage:
@@ -88,7 +87,7 @@ def search_data(catalog: Catalog, layout: Layout, synonyms: Table, directory_url
         )
     data = {
         "format": DATA_FORMAT,
-        "fields": FIELDS,
+        "fields": list(FIELDS),
         "facets": {kind: list(values) for kind, values in facets.items()},
         "synonyms": synonym_groups(synonyms),
         "docs": rows,
