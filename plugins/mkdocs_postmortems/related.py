@@ -54,9 +54,8 @@ def candidate_cap(total: int) -> int:
 def compute_related(docs: Sequence[Features], keep: int = KEEP) -> Related:
     """Return the best `keep` related postmortems of every postmortem in `docs`.
 
-    Two postmortems are related when they share at least two keys, or one key that at most
-    `candidate_cap` postmortems hold (a shared rare tag is a signal, a shared common one is not).
-    The result depends only on `docs`, so cached and fresh results are identical.
+    Two postmortems are related when they share a facet and at least one more key, or three
+    root-cause words. The result depends only on `docs`, so cached and fresh results are identical.
     """
     ordered = sorted(docs, key=lambda d: d.id)
     total = len(ordered)
@@ -89,8 +88,7 @@ def compute_related(docs: Sequence[Features], keep: int = KEEP) -> Related:
         scored = []
         for other, _ in counts.most_common(_SHORTLIST):
             shared = mine & keys[other]
-            rare = any(len(postings[k]) <= cap for k in shared)
-            if len(shared) < 2 and not rare:
+            if not _enough(shared):
                 continue
             score = sum(weight[k] for k in shared)
             scored.append((-score, ordered[other].id, shared))
@@ -100,6 +98,13 @@ def compute_related(docs: Sequence[Features], keep: int = KEEP) -> Related:
             for negative, other_id, shared in scored[:keep]
         ]
     return result
+
+
+def _enough(shared: set[str]) -> bool:
+    # A shared facet plus anything else, or three shared root-cause words: one shared word
+    # ("after", "user") or one shared category alone says little about the cause.
+    words = sum(1 for key in shared if key[0] == "r")
+    return (len(shared) - words >= 1 and len(shared) >= 2) or words >= 3
 
 
 def _reasons(shared: set[str], weight: dict[str, float]) -> list[str]:
