@@ -152,6 +152,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                     "search index must not be published or watched: use e.g. .cache/postmortems"
                 )
         self._related = {}
+        self._env = None
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
@@ -247,11 +248,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return ""
         return markdown
 
-    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the template environment for rendering the search-terms block of pages."""
-        self._env = env
-        return env
-
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
@@ -261,8 +257,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         around it; without this block a root cause could not be found from its search box.
         """
         pm = self._incidents.get(page.file.src_uri)
-        if pm is None or self._env is None:
+        if pm is None:
             return html
+        if self._env is None:
+            # Pages are rendered before on_env runs, so the block gets its own environment.
+            self._env = config.theme.get_env()
         terms = search_terms(self.catalog, pm.id)
         block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
         return html + block
