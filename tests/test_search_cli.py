@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
 
+from conftest import FIXTURES, REPO
 from mkdocs_postmortems.cli import main
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
@@ -55,7 +55,8 @@ def test_json_shape(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert first["date"] == "2024-03-08"
     assert first["severity"] == "SEV2"
     assert "missing index in the" in first["root_cause"]
-    assert isinstance(first["score"], float) and first["score"] > 0
+    assert isinstance(first["score"], float)
+    assert first["score"] > 0
     assert first["url"] == f"https://kb.example.com/postmortems/{SEED_ID}/"
     assert "**missing** **index**" in first["snippet"]
 

@@ -238,3 +238,40 @@ def test_search_works_while_another_process_writes(tmp_path: Path) -> None:
         child.wait()
         assert child.stdout is not None
         child.stdout.close()
+
+
+def test_cli_refresh_sees_an_edit_that_keeps_size_and_mtime(tmp_path: Path) -> None:
+    folder = corpus(tmp_path / "pm")
+    index = SearchIndex(tmp_path / "cache")
+    target = folder / "2024-05-05-dns-old-host.md"
+    old = time.time() - 3600
+    os.utime(target, (old, old))
+    index.refresh(folder, Settings().vocabularies)
+    time.sleep(0.01)
+    index.refresh(folder, Settings().vocabularies)  # the stat record is now trusted
+    before = target.stat()
+    text = target.read_text(encoding="utf-8").replace("decommissioned", "decommissionex")
+    target.write_text(text, encoding="utf-8")
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size
+    assert index.refresh(folder, Settings().vocabularies).stats.indexed == 1
+    assert ids_for(index, "decommissionex") == ["2024-05-05-dns-old-host"]
+
+
+def test_related_lists_follow_feature_changes_only(tmp_path: Path) -> None:
+    folder = corpus(tmp_path / "pm")
+    index = SearchIndex(tmp_path / "cache")
+    before = index.update(records(folder)).generation.related
+    body_only = folder / "2024-02-20-cdn-cert-renewal.md"
+    body_only.write_text(body_only.read_text(encoding="utf-8") + "\nMore notes.\n")
+    assert index.update(records(folder)).generation.related == before
+    tagged = folder / "2024-04-10-k8s-oom.md"
+    tagged.write_text(
+        tagged.read_text(encoding="utf-8")
+        .replace("tags: [kubernetes, memory]", "tags: [cert]")
+        .replace("root_cause_categories: [capacity]", "root_cause_categories: [expired-credential]")
+    )
+    after = index.update(records(folder)).generation.related
+    assert [o for o, _s, _w in after["2024-04-10-k8s-oom"]][:1] == ["2024-02-20-cdn-cert-renewal"]
+    fresh = SearchIndex(tmp_path / "fresh").update(records(folder)).generation.related
+    assert after == fresh

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, REPO, BuildSite, parse_html, postmortem
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
@@ -93,7 +94,8 @@ def test_search_page_and_data(build_site: BuildSite) -> None:
     assert "../assets/postmortems/search.js" in scripts
     assert (site.site_dir / "assets/postmortems/minisearch-LICENSE.txt").is_file()
     data = json.loads((site.site_dir / "assets/postmortems/search-data.json").read_text())
-    assert data["fields"][0] == "url" and data["fields"][-1] == "cause"
+    assert data["fields"][0] == "url"
+    assert data["fields"][-1] == "cause"
     rows = {row[0]: row for row in data["docs"]}
     seed = rows["postmortems/2024-03-08-auth-outage/"]
     assert seed[1].startswith("Authentication outage")

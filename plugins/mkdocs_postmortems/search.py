@@ -20,7 +20,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,8 @@ FORMAT = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
+FEATURES = "features.json"
+HASHES = "hashes.json"
 LOCK = "lock"
 
 _STEMMED = StemmingAnalyzer()
@@ -88,7 +90,7 @@ def _schema() -> Schema:
         summary=STORED(),
         # Unstemmed copy of every text field: fuzzy terms and spelling suggestions need real
         # words (a fuzzy "databse~" misses the stem "databas" on stemmed fields).
-        exact=TEXT(analyzer=_PLAIN),
+        exact=TEXT(analyzer=_PLAIN, phrase=False),  # no phrases: only fuzzy terms search it
         tag=KEYWORD(**keyword),
         service=KEYWORD(**keyword),
         category=KEYWORD(**keyword),
@@ -111,7 +113,9 @@ def _document(pm: Postmortem) -> dict[str, Any]:
         facets.append(pm.trigger)
     # Hyphenated tags ("missing-index") are also words a person types ("missing index").
     keywords = " ".join(value.replace("-", " ").replace("_", " ") for value in facets)
-    texts = [pm.title, pm.summary, pm.root_cause, *pm.contributing_factors, *lessons, keywords]
+    # Lessons and action items stay out of `exact`: they double its size and are rarely what a
+    # misspelt word was meant to find.
+    texts = [pm.title, pm.summary, pm.root_cause, *pm.contributing_factors, keywords]
     return {
         "path": pm.path,
         "id": pm.id,
@@ -154,7 +158,6 @@ class Entry:
 
     id: str
     digest: str
-    features: Features
 
 
 @dataclass(frozen=True)
@@ -187,11 +190,47 @@ class IndexError_(Exception):
 
 @dataclass
 class Generation:
-    """One complete, immutable snapshot of the index, as read from the cache folder."""
+    """One complete, immutable snapshot of the index, as read from the cache folder.
+
+    The features and related lists are read on first use: a search needs neither.
+    """
 
     folder: Path
     entries: dict[str, Entry]  # by path
-    related: Related = field(default_factory=dict)
+    _related: Related | None = None
+    _features: dict[str, Features] | None = None
+
+    @property
+    def related(self) -> Related:
+        """Return the related incidents of every postmortem of this generation."""
+        if self._related is None:
+            raw = _read_json(self.folder / RELATED)
+            try:
+                self._related = {
+                    ident: [(str(o), float(s), [str(r) for r in why]) for o, s, why in items]
+                    for ident, items in raw.items()
+                }
+            except (TypeError, ValueError, AttributeError) as error:
+                raise IndexError_(f"the related lists are damaged ({error!r})") from None
+        return self._related
+
+    @property
+    def features(self) -> dict[str, Features]:
+        """Return what related-incident ranking compares, by path."""
+        if self._features is None:
+            raw = _read_json(self.folder / FEATURES)
+            try:
+                self._features = {
+                    path: Features(
+                        self.entries[path].id, *(tuple(str(v) for v in values) for values in row)
+                    )
+                    for path, row in raw.items()
+                }
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise IndexError_(f"the related features are damaged ({error!r})") from None
+            if set(self._features) != set(self.entries):
+                raise IndexError_("the related features do not match the index")
+        return self._features
 
 
 class SearchIndex:
@@ -263,15 +302,8 @@ class SearchIndex:
         """Bring the index in line with the files under `root`, parsing only changed files."""
         started = time.perf_counter()
         files = [f for f in iter_source_files(root) if f.suffix.lower() == ".md"]
-        digests: dict[str, str] = {}
-        for file in files:
-            try:
-                digests[file.relative_to(root).as_posix()] = hashlib.sha256(
-                    file.read_bytes()
-                ).hexdigest()
-            except OSError:
-                continue  # unreadable files are reported by lint; they cannot be indexed
         with self._locked():
+            digests = self._digests(root, files)
             generation, why = self._usable()
             old = generation.entries if generation else {}
             stale = [p for p, d in digests.items() if p not in old or old[p].digest != d]
@@ -297,6 +329,40 @@ class SearchIndex:
                 stats = UpdateStats(reused=len(old), seconds=time.perf_counter() - started)
                 return Update(generation, stats)
             return self._write(generation, why, changed, removed, kept, started, progress)
+
+    def _digests(self, root: Path, files: list[Path]) -> dict[str, str]:
+        # Hashing 10,000 files costs more than the rest of a search, so a file whose size,
+        # mtime, ctime and inode are as recorded keeps its recorded digest. A file changed
+        # within the filesystem's timestamp granularity of the recording is hashed anyway.
+        try:
+            recorded = json.loads((self.home / HASHES).read_text(encoding="utf-8"))
+            known: dict[str, list[Any]] = dict(recorded["files"])
+            written = int(recorded["written"])
+        except (OSError, ValueError, KeyError, TypeError):
+            known, written = {}, 0
+        digests: dict[str, str] = {}
+        current: dict[str, list[Any]] = {}
+        for file in files:
+            path = file.relative_to(root).as_posix()
+            try:
+                info = file.stat()
+                key = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+                before = known.get(path)
+                settled = info.st_mtime_ns < written - 2_000_000_000
+                if before is not None and before[:4] == key and settled:
+                    digest = str(before[4])
+                else:
+                    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            except OSError:
+                continue  # unreadable files are reported by lint; they cannot be indexed
+            digests[path] = digest
+            current[path] = [*key, digest]
+        if current != known:
+            _write_atomic(
+                self.home / HASHES,
+                json.dumps({"written": time.time_ns(), "files": current}, separators=(",", ":")),
+            )
+        return digests
 
     def _usable(self) -> tuple[Generation | None, str]:
         try:
@@ -338,14 +404,18 @@ class SearchIndex:
             work.mkdir(parents=True)
             ix = whoosh_index.create_in(str(work), _schema())
         entries = dict(generation.entries) if generation else {}
-        writer = ix.writer(limitmb=128)
+        old_features = generation.features if generation else {}
+        found = dict(old_features)
+        writer = ix.writer(limitmb=256)
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
                 entries.pop(path, None)
+                found.pop(path, None)
             for number, pm in enumerate(changed, 1):
                 writer.add_document(**_document(pm))
-                entries[pm.path] = Entry(pm.id, pm.digest, features(pm))
+                entries[pm.path] = Entry(pm.id, pm.digest)
+                found[pm.path] = features(pm)
                 if progress is not None and number % 100 == 0:
                     progress(number, len(changed))
         except BaseException:
@@ -354,15 +424,25 @@ class SearchIndex:
         writer.commit()
         ix.close()
         entries = {p: entries[p] for p in sorted(entries) if p in wanted}
+        found = {p: found[p] for p in entries}
         related_started = time.perf_counter()
-        related = compute_related([entry.features for entry in entries.values()])
+        if generation is not None and found == old_features:
+            # Related lists depend only on the features; an edit that left every root cause,
+            # category, service and tag as it was (a body, timeline or title edit) keeps them.
+            related = generation.related
+        else:
+            related = compute_related(list(found.values()))
         related_seconds = time.perf_counter() - related_started
         _write_json(work / RELATED, related)
+        _write_json(
+            work / FEATURES,
+            {p: [f.categories, f.services, f.tags, f.terms] for p, f in found.items()},
+        )
         _write_json(
             work / MANIFEST,
             {
                 "format": FORMAT,
-                "entries": {p: _entry_json(e) for p, e in entries.items()},
+                "entries": {p: [e.id, e.digest] for p, e in entries.items()},
                 "files": _checksums(work),
             },
         )
@@ -379,7 +459,7 @@ class SearchIndex:
             related_seconds=related_seconds,
             rebuilt=why,
         )
-        return Update(Generation(final, entries, related), stats)
+        return Update(Generation(final, entries, related, found), stats)
 
     def _prune(self, keep: set[str]) -> None:
         # The previous generation stays: a search that read the old pointer a moment ago may
@@ -397,53 +477,34 @@ class Update:
     stats: UpdateStats
 
 
-def _entry_json(entry: Entry) -> dict[str, Any]:
-    f = entry.features
-    return {
-        "id": entry.id,
-        "digest": entry.digest,
-        "categories": list(f.categories),
-        "services": list(f.services),
-        "tags": list(f.tags),
-        "terms": list(f.terms),
-    }
-
-
-def _read_generation(folder: Path, *, verify: bool) -> Generation:
+def _read_json(path: Path) -> Any:
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        related_raw = json.loads((folder / RELATED).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as error:
-        raise IndexError_(f"the index manifest is damaged ({error})") from None
+        raise IndexError_(f"{path.name} is damaged ({error})") from None
+
+
+def _read_generation(folder: Path, *, verify: bool) -> Generation:
+    manifest = _read_json(folder / MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexError_("the index was written by another version")
     try:
         entries = {
-            path: Entry(
-                raw["id"],
-                raw["digest"],
-                Features(
-                    raw["id"],
-                    tuple(raw["categories"]),
-                    tuple(raw["services"]),
-                    tuple(raw["tags"]),
-                    tuple(raw["terms"]),
-                ),
-            )
-            for path, raw in manifest["entries"].items()
-        }
-        related: Related = {
-            ident: [(str(o), float(s), [str(r) for r in why]) for o, s, why in items]
-            for ident, items in related_raw.items()
+            str(path): Entry(str(ident), str(digest))
+            for path, (ident, digest) in manifest["entries"].items()
         }
         files = dict(manifest["files"])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise IndexError_(f"the index manifest is damaged ({error!r})") from None
-    if verify and _checksums(folder) != files:
-        raise IndexError_("the index files do not match their checksums")
-    return Generation(folder, entries, related)
+    generation = Generation(folder, entries)
+    if verify:
+        if _checksums(folder) != files:
+            raise IndexError_("the index files do not match their checksums")
+        generation.features  # noqa: B018 (read now, so damage is found before reuse)
+        generation.related  # noqa: B018
+    return generation
 
 
 def _checksums(folder: Path) -> dict[str, str]:
