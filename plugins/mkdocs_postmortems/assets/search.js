@@ -243,7 +243,7 @@
 
     input.disabled = false;
     input.addEventListener("input", run);
-    var initial = new URLSearchParams(window.location.search).get("q");
+    var initial = new URLSearchParams(window.location.search).get("query");
     if (initial) input.value = initial;
     run();
     root.dataset.ready = "true";
