@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from mkdocs_postmortems.cli import main
+from mkdocs_postmortems.cli import build_parser, main
+from mkdocs_postmortems.commands.search import refresh, site_from_args
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 SEED_ID = "2024-03-08-auth-outage"
@@ -184,3 +186,25 @@ def test_whole_command_in_a_subprocess(site: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["id"] == SEED_ID
     assert done.stderr == ""  # nothing to say when the index was simply built, not on a TTY
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal(site: Path) -> None:
+    template = (site / "postmortems" / "2024-06-01-replica-failover.md").read_text()
+    for number in range(60):
+        (site / "postmortems" / f"bulk-{number:03d}.md").write_text(template)
+    args = build_parser().parse_args(["search", "x", "--config", str(site / "mkdocs.yml")])
+    terminal = _Terminal()
+    refresh(site_from_args(args), terminal)
+    shown = terminal.getvalue()
+    assert "\rreading postmortems for the search index: 67/67" in shown
+    assert "\rindexing postmortems for the search index: 67/67" in shown
+    assert "search index: 67 postmortems indexed, 0 reused, 0 removed" in shown
+    )
+    quiet = io.StringIO()  # not a terminal: nothing to say
+    refresh(site_from_args(args), quiet)
+    assert quiet.getvalue() == ""

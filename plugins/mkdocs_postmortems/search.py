@@ -181,7 +181,7 @@ class UpdateStats:
         return line + (f"; rebuilt because {self.rebuilt}" if self.rebuilt else "")
 
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 class IndexError_(Exception):
@@ -313,7 +313,7 @@ class SearchIndex:
                 if isinstance(loaded, Postmortem):
                     fresh.append(loaded)
                 if progress is not None:
-                    progress(number, len(stale))
+                    progress("reading", number, len(stale))
             # Keep the catalog's rule for duplicate ids: the first file by path wins.
             ids: dict[str, str] = {}
             kept: dict[str, str] = {}
@@ -416,8 +416,8 @@ class SearchIndex:
                 writer.add_document(**_document(pm))
                 entries[pm.path] = Entry(pm.id, pm.digest)
                 found[pm.path] = features(pm)
-                if progress is not None and number % 100 == 0:
-                    progress(number, len(changed))
+                if progress is not None and (number % 100 == 0 or number == len(changed)):
+                    progress("indexing", number, len(changed))
         except BaseException:
             writer.cancel()
             raise
@@ -635,7 +635,9 @@ class Searcher:
             list(FIELD_BOOSTS),
             self._ix.schema,
             fieldboosts=FIELD_BOOSTS,
-            group=OrGroup.factory(0.9),
+            # Plain OR: a coordination factor (OrGroup.factory) measured 40% slower at p95,
+            # and BM25 already ranks incidents that match more of the words higher.
+            group=OrGroup,
         )
         parser.add_plugin(FuzzyTermPlugin())
         aliases: dict[str, list[str]] = {real: [] for real in set(QUERY_FIELDS.values())}

@@ -137,10 +137,10 @@ def refresh(site: Site, stream: TextIO = sys.stderr) -> Update:
     vocabularies, _errors = merge_vocabularies(options if isinstance(options, dict) else {})
     shown = False
 
-    def progress(done: int, total: int) -> None:
+    def progress(phase: str, done: int, total: int) -> None:
         nonlocal shown
         if total >= PROGRESS_MIN and stream.isatty():
-            stream.write(f"\rindexing postmortems: {done}/{total}")
+            stream.write(f"\r{phase} postmortems for the search index: {done}/{total}   ")
             stream.flush()
             shown = True
 
