@@ -204,7 +204,6 @@ def test_progress_on_a_terminal(site: Path) -> None:
     assert "\rreading postmortems for the search index: 67/67" in shown
     assert "\rindexing postmortems for the search index: 67/67" in shown
     assert "search index: 67 postmortems indexed, 0 reused, 0 removed" in shown
-    )
     quiet = io.StringIO()  # not a terminal: nothing to say
     refresh(site_from_args(args), quiet)
     assert quiet.getvalue() == ""
