@@ -99,7 +99,14 @@ def _current_folder(index: SearchIndex) -> Path:
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncate-segment", "garbage-manifest", "missing-generation", "other-version", "no-toc"],
+    [
+        "truncate-segment",
+        "garbage-manifest",
+        "garbage-features",
+        "missing-generation",
+        "other-version",
+        "no-toc",
+    ],
 )
 def test_damaged_index_is_detected_and_rebuilt(tmp_path: Path, damage: str) -> None:
     folder = corpus(tmp_path / "pm")
@@ -111,6 +118,8 @@ def test_damaged_index_is_detected_and_rebuilt(tmp_path: Path, damage: str) -> N
         segment.write_bytes(segment.read_bytes()[:100])
     elif damage == "garbage-manifest":
         (current / "manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "garbage-features":
+        (current / "features.json").write_text("[]", encoding="utf-8")
     elif damage == "missing-generation":
         shutil.rmtree(current)
     elif damage == "other-version":

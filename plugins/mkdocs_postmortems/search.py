@@ -498,20 +498,17 @@ def _read_generation(folder: Path, *, verify: bool) -> Generation:
         files = dict(manifest["files"])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise IndexError_(f"the index manifest is damaged ({error!r})") from None
-    generation = Generation(folder, entries)
-    if verify:
-        if _checksums(folder) != files:
-            raise IndexError_("the index files do not match their checksums")
-        generation.features  # noqa: B018 (read now, so damage is found before reuse)
-        generation.related  # noqa: B018
-    return generation
+    if verify and _checksums(folder) != files:
+        raise IndexError_("the index files do not match their checksums")
+    return Generation(folder, entries)
 
 
 def _checksums(folder: Path) -> dict[str, str]:
+    # Every file but the manifest that lists them and Whoosh's (empty) lock file: the related
+    # lists and features are covered too, so damage is found without parsing them.
     sums = {}
     for path in sorted(folder.iterdir()):
-        # The lock file is Whoosh's; its content is irrelevant.
-        if path.is_file() and not path.name.endswith(".json") and "LOCK" not in path.name:
+        if path.is_file() and path.name != MANIFEST and "LOCK" not in path.name:
             sums[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
     return sums
 
