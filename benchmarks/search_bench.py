@@ -301,16 +301,49 @@ def browser(work: Path, sizes: list[int], seed: int) -> None:
     server.shutdown()
 
 
+def material(work: Path, count: int, seed: int) -> None:
+    """Build a site of `count` postmortems; report what root causes add to Material's index."""
+    import json
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = work / "material-src"
+    generate(root / "postmortems", count, seed)
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    (root / "mkdocs.yml").write_text(
+        "site_name: Bench\ntheme:\n  name: material\n  font: false\n"
+        "plugins:\n  - search\n  - postmortems:\n      build_date: '2024-06-01'\n",
+        encoding="utf-8",
+    )
+    started = time.perf_counter()
+    build(load_config(str(root / "mkdocs.yml"), site_dir=str(work / "material-site")))
+    seconds = time.perf_counter() - started
+    index_path = work / "material-site/search/search_index.json"
+    data = json.loads(index_path.read_text(encoding="utf-8"))
+    blocks = [d for d in data["docs"] if d["location"].endswith("#pm-search-terms")]
+    added = sum(len(json.dumps(d, ensure_ascii=False)) for d in blocks)
+    total = index_path.stat().st_size
+    print(
+        f"Material search_index.json at N={count}: {total / 1024:.0f} KB, of which the "
+        f"root-cause blocks {added / 1024:.0f} KB ({100 * added / total:.1f}%); "
+        f"site built in {seconds:.1f} s"
+    )
+
+
 def main() -> None:
     """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--material", type=int, default=0, help="build a site of N postmortems")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
         results = {count: measure(count, args.seed, work) for count in args.sizes}
+        if not results:
+            return
         names = list(next(iter(results.values())))
         print(f"{'figure':52}" + "".join(f"{'N=' + str(c):>12}" for c in args.sizes))
         for name in names:
@@ -321,6 +354,8 @@ def main() -> None:
             print(f"index build cold, N={large} / N={small}: {ratio:.1f}x for {large // small}x")
         if args.browser:
             browser(work, args.sizes, args.seed)
+        if args.material:
+            material(work, args.material, args.seed)
 
 
 if __name__ == "__main__":
