@@ -19,7 +19,7 @@ from dataclasses import dataclass
 KEEP = 10  # related incidents kept per postmortem; pages show fewer
 _KIND_WEIGHTS = {"c": 1.5, "s": 1.0, "t": 1.0, "r": 0.7}
 _KIND_LABELS = {"c": "category", "s": "service", "t": "tag", "r": "root cause"}
-_SHORTLIST = 60  # candidates scored exactly per postmortem
+_SHORTLIST = 40  # candidates scored exactly per postmortem
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def compute_related(docs: Sequence[Features], keep: int = KEEP) -> Related:
     ordered = sorted(docs, key=lambda d: d.id)
     total = len(ordered)
     keys = [d.keys() for d in ordered]
+    # Facet keys and root-cause words apart, so "is this enough?" is two set sizes.
+    facets = [{k for k in doc_keys if k[0] != "r"} for doc_keys in keys]
     postings: dict[str, list[int]] = {}
     for number, doc_keys in enumerate(keys):
         for key in sorted(doc_keys):
@@ -71,7 +73,7 @@ def compute_related(docs: Sequence[Features], keep: int = KEEP) -> Related:
     }
     result: Related = {}
     for number, doc in enumerate(ordered):
-        mine = keys[number]
+        mine, my_facets = keys[number], facets[number]
         counts: Counter[int] = Counter()
         common: list[str] = []
         for key in sorted(mine):
@@ -88,23 +90,19 @@ def compute_related(docs: Sequence[Features], keep: int = KEEP) -> Related:
         scored = []
         for other, _ in counts.most_common(_SHORTLIST):
             shared = mine & keys[other]
-            if not _enough(shared):
+            shared_facets = len(my_facets & facets[other])
+            words = len(shared) - shared_facets
+            # A shared facet plus anything else, or three shared root-cause words: one shared
+            # word ("after", "user") or one shared category alone says little about the cause.
+            if not ((shared_facets and len(shared) >= 2) or words >= 3):
                 continue
-            score = sum(weight[k] for k in shared)
-            scored.append((-score, ordered[other].id, shared))
+            scored.append((-sum(map(weight.__getitem__, shared)), ordered[other].id, shared))
         scored.sort(key=lambda item: (item[0], item[1]))
         result[doc.id] = [
             (other_id, round(-negative, 4), _reasons(shared, weight))
             for negative, other_id, shared in scored[:keep]
         ]
     return result
-
-
-def _enough(shared: set[str]) -> bool:
-    # A shared facet plus anything else, or three shared root-cause words: one shared word
-    # ("after", "user") or one shared category alone says little about the cause.
-    words = sum(1 for key in shared if key[0] == "r")
-    return (len(shared) - words >= 1 and len(shared) >= 2) or words >= 3
 
 
 def _reasons(shared: set[str], weight: dict[str, float]) -> list[str]:

@@ -184,7 +184,7 @@ class UpdateStats:
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-class IndexError_(Exception):
+class IndexUnusable(Exception):
     """The index cannot be used: missing, of another version, or damaged."""
 
 
@@ -211,7 +211,7 @@ class Generation:
                     for ident, items in raw.items()
                 }
             except (TypeError, ValueError, AttributeError) as error:
-                raise IndexError_(f"the related lists are damaged ({error!r})") from None
+                raise IndexUnusable(f"the related lists are damaged ({error!r})") from None
         return self._related
 
     @property
@@ -227,9 +227,9 @@ class Generation:
                     for path, row in raw.items()
                 }
             except (KeyError, TypeError, ValueError, AttributeError) as error:
-                raise IndexError_(f"the related features are damaged ({error!r})") from None
+                raise IndexUnusable(f"the related features are damaged ({error!r})") from None
             if set(self._features) != set(self.entries):
-                raise IndexError_("the related features do not match the index")
+                raise IndexUnusable("the related features do not match the index")
         return self._features
 
 
@@ -242,24 +242,24 @@ class SearchIndex:
     # -- reading ---------------------------------------------------------------------------
 
     def current(self, *, verify: bool = True) -> Generation:
-        """Return the generation `CURRENT` points at; raise IndexError_ if it is unusable."""
+        """Return the generation `CURRENT` points at; raise IndexUnusable if it is unusable."""
         for attempt in range(3):
             try:
                 name = (self.home / CURRENT).read_text(encoding="utf-8").strip()
             except FileNotFoundError:
-                raise IndexError_("there is no index yet") from None
+                raise IndexUnusable("there is no index yet") from None
             except OSError as error:
-                raise IndexError_(f"the index pointer cannot be read ({error})") from None
+                raise IndexUnusable(f"the index pointer cannot be read ({error})") from None
             folder = self.home / name
             if not re.fullmatch(r"g-\d+", name):
-                raise IndexError_("the index pointer is damaged")
+                raise IndexUnusable("the index pointer is damaged")
             try:
                 return _read_generation(folder, verify=verify)
             except FileNotFoundError:
                 # A newer update may have switched generations and pruned this one between our
                 # two reads; read the pointer again.
                 if attempt == 2:
-                    raise IndexError_("the index generation is missing") from None
+                    raise IndexUnusable("the index generation is missing") from None
         raise AssertionError("unreachable")
 
     @contextlib.contextmanager
@@ -275,7 +275,7 @@ class SearchIndex:
                 # Writers keep the previous generation, but a fast series of updates can prune
                 # the one we just read the pointer of: read the pointer again.
                 if attempt == 4 or self.current(verify=False).folder == generation.folder:
-                    raise IndexError_(f"the index cannot be opened ({error})") from None
+                    raise IndexUnusable(f"the index cannot be opened ({error})") from None
         with whoosh_searcher:
             yield Searcher(whoosh_searcher, ix)
 
@@ -367,7 +367,7 @@ class SearchIndex:
     def _usable(self) -> tuple[Generation | None, str]:
         try:
             return self.current(verify=True), ""
-        except IndexError_ as error:
+        except IndexUnusable as error:
             reason = str(error)
             return None, "" if reason == "there is no index yet" else reason
 
@@ -483,13 +483,13 @@ def _read_json(path: Path) -> Any:
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as error:
-        raise IndexError_(f"{path.name} is damaged ({error})") from None
+        raise IndexUnusable(f"{path.name} is damaged ({error})") from None
 
 
 def _read_generation(folder: Path, *, verify: bool) -> Generation:
     manifest = _read_json(folder / MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexError_("the index was written by another version")
+        raise IndexUnusable("the index was written by another version")
     try:
         entries = {
             str(path): Entry(str(ident), str(digest))
@@ -497,9 +497,9 @@ def _read_generation(folder: Path, *, verify: bool) -> Generation:
         }
         files = dict(manifest["files"])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise IndexError_(f"the index manifest is damaged ({error!r})") from None
+        raise IndexUnusable(f"the index manifest is damaged ({error!r})") from None
     if verify and _checksums(folder) != files:
-        raise IndexError_("the index files do not match their checksums")
+        raise IndexUnusable("the index files do not match their checksums")
     return Generation(folder, entries)
 
 

@@ -12,7 +12,7 @@ from typing import TextIO
 
 import yaml
 
-from ..search import Hit, IndexError_, QueryError, SearchIndex, Update
+from ..search import Hit, IndexUnusable, QueryError, SearchIndex, Update
 from ..synonyms import Table, build_table
 from ..vocabulary import merge_vocabularies
 from .common import add_source_option, plugin_options
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     except QueryError as error:
         print(f"postmortems: {error}", file=sys.stderr)
         return 2
-    except IndexError_ as error:
+    except IndexUnusable as error:
         print(f"postmortems: the search index is unusable: {error}", file=sys.stderr)
         return 2
     hits = results.hits
