@@ -26,6 +26,8 @@ EXAMPLES = """examples:
 
 fields: root_cause: title: summary: tag: service: category: team: severity: trigger:
 fuzzy: add ~ to a word (indx~); phrases: "out of memory"; operators: AND OR NOT ( )
+synonyms: db finds database, k8s kubernetes, oom "out of memory" (plugin option `synonyms`)
+snippets mark matched words in bold on a terminal, with **stars** otherwise (and in --json)
 exit codes: 0 results, 1 no results, 2 bad usage or query
 """
 PROGRESS_MIN = 50  # files to (re)index before progress is worth showing

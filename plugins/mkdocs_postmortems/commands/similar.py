@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     generation = refresh(site).generation
     by_id = {entry.id: path for path, entry in generation.entries.items()}
+    if not by_id:
+        print(f"postmortems: there are no valid postmortems in {site.root}", file=sys.stderr)
+        return 2
     if args.id not in by_id:
         hint = did_you_mean(args.id, set(by_id))
         print(
