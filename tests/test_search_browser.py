@@ -144,6 +144,8 @@ def test_search_page(chromium: Any, served: str) -> None:
     assert dialogs == []
     assert errors == []
     assert requests, "the page made no requests at all"
+    data = [url for url in requests if "search-data" in url]
+    assert data == [f"{served}/assets/postmortems/search-data.json.gz"], data
     outside = [url for url in requests if not url.startswith(served + "/")]
     assert outside == [], outside
     page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from pathlib import Path
@@ -105,6 +106,9 @@ def test_search_page_and_data(build_site: BuildSite) -> None:
         "authentication",
         "missing-index",
     ]
+    packed = (site.site_dir / "assets/postmortems/search-data.json.gz").read_bytes()
+    assert json.loads(gzip.decompress(packed)) == data
+    assert packed[4:8] == b"\0\0\0\0", "no timestamp: the same input gives the same bytes"
     assert ["replica", "standby"] in data["synonyms"]
     assert ["db", "database"] in data["synonyms"]
 

@@ -32,7 +32,16 @@ from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
 from .related import Related
 from .search import SearchIndex
-from .search_views import ASSETS, DATA_URI, search_data, search_page, search_terms, similar_links
+from .search_views import (
+    ASSETS,
+    DATA_GZIP_URI,
+    DATA_URI,
+    compress,
+    search_data,
+    search_page,
+    search_terms,
+    similar_links,
+)
 from .synonyms import Table, build_table
 from .vocabulary import merge_vocabularies
 
@@ -197,6 +206,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
         data = search_data(self.catalog, self.layout, self._synonyms, config.use_directory_urls)
         files.append(File.generated(config, DATA_URI, content=data))
+        files.append(File.generated(config, DATA_GZIP_URI, content=compress(data)))
         for uri, source in ASSETS.items():
             if files.get_file_from_path(uri) is None:
                 path = PACKAGE_DIR / "assets" / source

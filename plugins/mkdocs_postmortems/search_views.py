@@ -8,6 +8,7 @@ indexes it with MiniSearch (vendored from the npm registry, with its license).
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,7 @@ ASSETS = {
     "assets/postmortems/search.css": "search.css",
 }
 DATA_URI = "assets/postmortems/search-data.json"
+DATA_GZIP_URI = DATA_URI + ".gz"
 FIELDS = ("url", "title", "date", "severity", "services", "tags", "categories", "trigger", "cause")
 
 
@@ -94,6 +96,16 @@ def search_data(catalog: Catalog, layout: Layout, synonyms: Table, directory_url
     }
     # Escaping "<" keeps the file inert even if a browser were tricked into reading it as HTML.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def compress(data: str) -> bytes:
+    """Return `data` gzipped, byte for byte the same on every build (no timestamp, no name).
+
+    The page fetches this copy and inflates it with the browser's DecompressionStream, so a
+    host that does not compress JSON still sends a tenth of the bytes; the plain copy is the
+    fallback for browsers without DecompressionStream and hosts that mislabel `.gz` files.
+    """
+    return gzip.compress(data.encode("utf-8"), compresslevel=9, mtime=0)
 
 
 def similar_links(

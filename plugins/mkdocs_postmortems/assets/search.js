@@ -249,11 +249,28 @@
     root.dataset.ready = "true";
   }
 
-  fetch(root.dataset.index)
-    .then(function (response) {
+  function fetchJson(url) {
+    return fetch(url).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
-    })
+    });
+  }
+
+  // The gzipped copy is a tenth of the bytes whether or not the host compresses JSON; the
+  // plain copy serves browsers without DecompressionStream and hosts that send the .gz file
+  // already decoded (Content-Encoding: gzip), where inflating it again fails.
+  function load(url) {
+    if (typeof DecompressionStream !== "function") return fetchJson(url);
+    return fetch(url + ".gz")
+      .then(function (response) {
+        if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
+        var inflated = response.body.pipeThrough(new DecompressionStream("gzip"));
+        return new Response(inflated).json();
+      })
+      .catch(function () { return fetchJson(url); });
+  }
+
+  load(root.dataset.index)
     .then(init)
     .catch(function (error) {
       status.textContent = "The search data could not be loaded (" + error.message + ").";
