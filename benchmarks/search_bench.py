@@ -206,6 +206,7 @@ def measure(count: int, seed: int, work: Path) -> dict[str, float]:
     )
     table, _ = build_table()
     timings = []
+    per_query: dict[str, list[float]] = {query: [] for query in QUERIES}
     with index.searcher() as searcher:
         started = time.perf_counter()
         searcher.search("warm up", synonyms=table)
@@ -215,6 +216,12 @@ def measure(count: int, seed: int, work: Path) -> dict[str, float]:
                 started = time.perf_counter()
                 searcher.search(query, synonyms=table)
                 timings.append((time.perf_counter() - started) * 1000)
+                per_query[query].append(timings[-1])
+    slowest = sorted(per_query, key=lambda q: -statistics.median(per_query[q]))[:4]
+    print(
+        f"N={count} slowest queries (median ms): "
+        + ", ".join(f"{q!r} {statistics.median(per_query[q]):.0f}" for q in slowest)
+    )
     figures["query p50 in process (ms)"] = _percentile(timings, 0.5)
     figures["query p95 in process (ms)"] = _percentile(timings, 0.95)
     command = []
@@ -237,11 +244,6 @@ def measure(count: int, seed: int, work: Path) -> dict[str, float]:
     figures["postmortems search, whole command, median (s)"] = statistics.median(command)
     data = search_data(catalog, Layout(), table, True).encode("utf-8")
     (work / f"search-data-{count}.json").write_bytes(data)
-    scripts = sum(
-        (REPO / "plugins/mkdocs_postmortems/assets" / p).stat().st_size
-        for p in ASSETS.values()
-        if p.endswith(".js")
-    )
     packed = gzip.compress(data, 9, mtime=0)
     assets = REPO / "plugins/mkdocs_postmortems/assets"
     scripts = sum((assets / p).stat().st_size for p in ASSETS.values() if p.endswith(".js"))
@@ -286,7 +288,7 @@ def browser(work: Path, sizes: list[int], seed: int) -> None:
             target.with_name(target.name + ".gz").write_bytes(gzip.compress(data, 9, mtime=0))
             page = chromium.new_page()
             received: list[Any] = []
-            page.on("response", received.append)
+            page.on("response", lambda response, sink=received: sink.append(response))
             started = time.perf_counter()
             page.goto(url)
             page.wait_for_selector("#pm-search[data-ready=true]", timeout=60000)

@@ -160,3 +160,20 @@ def test_query_from_the_address(chromium: Any, served: str) -> None:
     assert len(_titles(page)) == 2
     assert not page.locator(".md-search-result__item").count()
     page.close()
+
+
+def test_materials_search_box_finds_root_causes_and_tags(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    page.goto(f"{served}/")
+    for word in ("lagging", "replication"):  # only in the root cause, only in the tags
+        page.click("input.md-search__input")
+        page.fill("input.md-search__input", "")
+        page.keyboard.type(word)  # Material listens to key events, not to `fill`
+        page.wait_for_selector(".md-search-result__item", timeout=15000)
+        links = page.eval_on_selector_all(
+            ".md-search-result__link", "links => links.map(a => a.getAttribute('href'))"
+        )
+        # The incident page itself, not the home page's table of root causes.
+        assert any("postmortems/2024-06-01-replica-failover/" in link for link in links), links
+        page.keyboard.press("Escape")
+    page.close()
