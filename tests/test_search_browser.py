@@ -132,6 +132,13 @@ def test_search_page(chromium: Any, served: str) -> None:
     assert _titles(page) == ["Cache stampede <img src=x onerror=alert(1)>"]
     assert page.locator(".pm-search__results img, .pm-search__results script").count() == 0
 
+    page.fill("#pm-search-q", "certificate lagging")
+    assert len(_titles(page)) == 3
+    assert "No incident matches every word" in page.inner_text("#pm-search-status")
+    page.fill("#pm-search-q", "certificate expired")
+    assert len(_titles(page)) == 2
+    assert "every word" not in page.inner_text("#pm-search-status")
+
     page.fill("#pm-search-q", "xylophone")
     assert "No incident matches" in page.inner_text("#pm-search-status")
 

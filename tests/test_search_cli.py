@@ -207,3 +207,30 @@ def test_progress_on_a_terminal(site: Path) -> None:
     quiet = io.StringIO()  # not a terminal: nothing to say
     refresh(site_from_args(args), quiet)
     assert quiet.getvalue() == ""
+
+
+def test_every_word_first_then_some(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "certificate" alone matches two incidents; with "lagging" (another incident) none
+    # matches both, so the incidents matching some of the words are shown, and said so.
+    assert {r["id"] for r in search_json(site, capsys, "certificate")} == {
+        "2024-01-15-gateway-cert-expired",
+        "2024-02-20-cdn-cert-renewal",
+    }
+    assert run(site, "search", "certificate lagging", "--json") == 0
+    captured = capsys.readouterr()
+    assert "No incident matches every word" in captured.err
+    assert {r["id"] for r in json.loads(captured.out)} == {
+        "2024-01-15-gateway-cert-expired",
+        "2024-02-20-cdn-cert-renewal",
+        "2024-06-01-replica-failover",
+    }
+
+
+def test_correction_wins_over_partial_results(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(site, "search", "missing indx", "--json") == 0
+    captured = capsys.readouterr()
+    assert "Did you mean: missing index" in captured.err
+    assert "showing results for 'missing index'" in captured.err
+    assert json.loads(captured.out)[0]["id"] == SEED_ID

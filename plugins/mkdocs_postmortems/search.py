@@ -29,7 +29,7 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.query import DateRange, Query
 
 from .loader import iter_source_files, load_file
@@ -569,6 +569,7 @@ class Results:
     hits: list[Hit]
     total: int
     suggestion: str | None = None
+    partial: bool = False  # no incident matched every word; these match some
 
 
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
@@ -625,16 +626,19 @@ class Searcher:
         self._searcher = searcher
         self._ix = ix
 
-    def parse(self, text: str, synonyms: Table) -> Query:
-        """Return the Whoosh query of `text` with synonyms expanded."""
+    def parse(self, text: str, synonyms: Table, *, every_word: bool = True) -> Query:
+        """Return the Whoosh query of `text` with synonyms expanded.
+
+        Words are combined with AND unless `every_word` is false; then with a plain OR (a
+        coordination factor, OrGroup.factory, measured 40% slower at p95, and BM25 already
+        ranks incidents that match more of the words higher).
+        """
         check_query(text)
         parser = MultifieldParser(
             list(FIELD_BOOSTS),
             self._ix.schema,
             fieldboosts=FIELD_BOOSTS,
-            # Plain OR: a coordination factor (OrGroup.factory) measured 40% slower at p95,
-            # and BM25 already ranks incidents that match more of the words higher.
-            group=OrGroup,
+            group=AndGroup if every_word else OrGroup,
         )
         parser.add_plugin(FuzzyTermPlugin())
         aliases: dict[str, list[str]] = {real: [] for real in set(QUERY_FIELDS.values())}
@@ -683,7 +687,12 @@ class Searcher:
         until: date | None = None,
         marks: tuple[str, str] = ("**", "**"),
     ) -> Results:
-        """Return the best `limit` hits for `text`, newest first among equal scores."""
+        """Return the best `limit` hits for `text`: incidents matching every word, else any.
+
+        Matching every word first is what people expect of a search box, and it is fast
+        (intersections skip through posting lists); when nothing matches every word, the
+        incidents matching some of them are better than nothing mid-incident.
+        """
         query = self.parse(text, synonyms)
         date_filter = None
         if since or until:
@@ -691,6 +700,12 @@ class Searcher:
             end = datetime.combine(until, datetime.max.time()) if until else None
             date_filter = DateRange("date", start, end)
         results = self._searcher.search(query, limit=limit, filter=date_filter)
+        partial = False
+        if results.is_empty():
+            some = self.parse(text, synonyms, every_word=False)
+            if some != query:
+                results = self._searcher.search(some, limit=limit, filter=date_filter)
+                partial = not results.is_empty()
         results.fragmenter = ContextFragmenter(maxchars=160, surround=40)
         results.formatter = _Formatter(*marks)
         hits = []
@@ -719,7 +734,7 @@ class Searcher:
                 )
             )
         suggestion = self.suggest(text, synonyms)
-        return Results(hits, results.estimated_length(), suggestion)
+        return Results(hits, results.estimated_length(), suggestion, partial)
 
 
 def _shorten(text: str, limit: int) -> str:

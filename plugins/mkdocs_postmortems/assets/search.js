@@ -40,7 +40,7 @@
 
   // The same rule as synonyms.expand_query: at each word, the longest run of words that is a
   // synonym is replaced by "any member of its group".
-  function expand(query, synonyms) {
+  function expand(query, synonyms, combineWith) {
     var tokens = words(query);
     var units = [];
     var i = 0;
@@ -66,7 +66,7 @@
         i += 1;
       }
     }
-    return { combineWith: "OR", queries: units };
+    return { combineWith: combineWith, queries: units };
   }
 
   function keywords(doc, facets) {
@@ -173,7 +173,7 @@
       return true;
     }
 
-    function draw(found, total, elapsed, query) {
+    function draw(found, total, elapsed, query, partial) {
       list.textContent = "";
       found.slice(0, SHOWN).forEach(function (entry) {
         var doc = docs[entry.id];
@@ -210,7 +210,8 @@
         ? "No incident matches" + (query ? " “" + query + "”" : "") + "."
         : total + " incident" + (total === 1 ? "" : "s") +
           (total > shown ? ", showing the first " + shown : "") +
-          " (" + elapsed.toFixed(1) + " ms)";
+          " (" + elapsed.toFixed(1) + " ms)" +
+          (partial ? ". No incident matches every word; these match some of them." : "");
       list.dataset.ms = elapsed.toFixed(2);
     }
 
@@ -226,10 +227,17 @@
       var query = input.value.trim();
       var filters = chosen();
       var found;
+      var partial = false;
       if (query) {
-        found = search.search(expand(query, synonyms), {
+        // Every word first, as the command line does; else incidents matching some words.
+        var options = {
           filter: function (result) { return accepts(docs[result.id], filters); },
-        });
+        };
+        found = search.search(expand(query, synonyms, "AND"), options);
+        if (found.length === 0) {
+          found = search.search(expand(query, synonyms, "OR"), options);
+          partial = found.length > 0;
+        }
       } else if (Object.keys(filters).length) {
         found = docs.filter(function (doc) { return accepts(doc, filters); })
           .map(function (doc) { return { id: doc.id, terms: [] }; });
@@ -238,7 +246,7 @@
         status.textContent = docs.length + " incidents. Type to search their root causes.";
         return;
       }
-      draw(found, found.length, performance.now() - started, query);
+      draw(found, found.length, performance.now() - started, query, partial);
     }
 
     input.disabled = false;

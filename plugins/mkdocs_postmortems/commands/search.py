@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 marks=marks,
             )
             corrected = None
-            if not results.hits and results.suggestion:
+            if results.suggestion and (results.partial or not results.hits):
                 corrected = searcher.search(
                     results.suggestion,
                     synonyms=site.synonyms,
@@ -197,12 +197,16 @@ def run(args: argparse.Namespace) -> int:
     hits = results.hits
     if results.suggestion:
         print(f"Did you mean: {results.suggestion}", file=sys.stderr)
-    if corrected is not None and corrected.hits:
+    # A corrected query wins over no results, and over partial ones when it matches every word.
+    if corrected is not None and corrected.hits and (not hits or not corrected.partial):
         print(
-            f"No results for '{text}'; showing results for '{results.suggestion}'",
+            f"No incident matches every word of '{text}'; "
+            f"showing results for '{results.suggestion}'",
             file=sys.stderr,
         )
-        hits = corrected.hits
+        hits, results = corrected.hits, corrected
+    if results.partial:
+        print("No incident matches every word; these match some of them.", file=sys.stderr)
     if args.json:
         print(json.dumps([_json(hit, site) for hit in hits], indent=2, ensure_ascii=False))
     else:
