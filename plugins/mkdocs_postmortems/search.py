@@ -668,7 +668,11 @@ class Searcher:
             stems = [t.text for t in _STEMMED(word)]
             if stems and any(reader.doc_frequency(f, stems[0]) for f in FIELD_BOOSTS):
                 return word  # a form of an indexed word ("limit" when "limits" is indexed)
-            found = self._searcher.suggest("exact", tokens[0], limit=1, maxdist=2)
+            # Closest first, and sharing the first letter(s): building the edit-distance
+            # automaton for distance 2 over the whole word list measured ~150 ms at 10,000.
+            found = self._searcher.suggest("exact", tokens[0], limit=1, maxdist=1, prefix=1)
+            if not found and len(tokens[0]) > 4:
+                found = self._searcher.suggest("exact", tokens[0], limit=1, maxdist=2, prefix=2)
             if found:
                 changed = True
                 return str(found[0])
