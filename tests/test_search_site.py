@@ -140,3 +140,18 @@ def test_search_data_escapes_markup(build_site: BuildSite) -> None:
     raw = (site.site_dir / "assets/postmortems/search-data.json").read_text()
     assert "<" not in raw
     assert json.loads(raw)["docs"][0][8].startswith("</script><script>alert(1)</script>")
+
+
+@pytest.mark.parametrize("value", ["../search.md", "search.html", "/search.md"])
+def test_bad_search_page_is_a_configuration_error(build_site: BuildSite, value: str) -> None:
+    site = build_site(fixture_files(), plugin={"search_page": value}, strict=True)
+    assert site.error is not None
+    assert "must be a Markdown path" in repr(site.error.__context__), site.error
+
+
+def test_search_page_elsewhere(build_site: BuildSite) -> None:
+    site = build_site(fixture_files(), plugin={"search_page": "find/root-causes.md"})
+    page = parse_html(site.page("find/root-causes/"))
+    index = next(a for tag, a in page.tags if tag == "div" and a.get("id") == "pm-search")
+    assert index["data-index"] == "../../assets/postmortems/search-data.json"
+    assert index["data-base"] == "../.."

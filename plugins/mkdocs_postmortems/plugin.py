@@ -119,6 +119,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._related: Related = {}
         self._synonyms: Table = {}
         self._env: Any = None
+        self.cache_dir = Path(".cache/postmortems")
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -160,6 +161,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                     f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
                     "search index must not be published or watched: use e.g. .cache/postmortems"
                 )
+        page = self.config.search_page
+        if page and (not page.endswith(".md") or ".." in page.split("/") or page.startswith("/")):
+            raise PluginError(
+                f"postmortems: search_page '{page}' must be a Markdown path in the site such as "
+                "'search.md' (or empty for no search page)"
+            )
         self._related = {}
         self._env = None
 
