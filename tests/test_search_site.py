@@ -155,3 +155,15 @@ def test_search_page_elsewhere(build_site: BuildSite) -> None:
     index = next(a for tag, a in page.tags if tag == "div" and a.get("id") == "pm-search")
     assert index["data-index"] == "../../assets/postmortems/search-data.json"
     assert index["data-base"] == "../.."
+
+
+def test_warm_and_cold_builds_are_identical(build_site: BuildSite, tmp_path: Path) -> None:
+    cache = {"cache_dir": str(tmp_path / "kept")}
+    files = fixture_files()
+    build_site(files, plugin=cache)  # fills the cache
+    warm = build_site(files, plugin=cache)
+    cold = build_site(files, plugin={"cache_dir": str(tmp_path / "fresh")})
+    names = ["assets/postmortems/search-data.json", "assets/postmortems/search-data.json.gz"]
+    names += [f"postmortems/{name.removesuffix('.md')}/index.html" for name in files]
+    for name in names:
+        assert (warm.site_dir / name).read_bytes() == (cold.site_dir / name).read_bytes(), name
