@@ -284,3 +284,16 @@ def test_related_lists_follow_feature_changes_only(tmp_path: Path) -> None:
     assert [o for o, _s, _w in after["2024-04-10-k8s-oom"]][:1] == ["2024-02-20-cdn-cert-renewal"]
     fresh = SearchIndex(tmp_path / "fresh").update(records(folder)).generation.related
     assert after == fresh
+
+
+def test_whoosh_is_imported_by_one_module_only() -> None:
+    package = REPO / "plugins" / "mkdocs_postmortems"
+    importers = sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if any(
+            line.lstrip().startswith(("import whoosh", "from whoosh"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    )
+    assert importers == ["search.py"]
