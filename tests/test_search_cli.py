@@ -155,10 +155,14 @@ def test_similar(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(site, "similar", SEED_ID, "--json") == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["id"] == "2023-11-02-orders-slow-query"
+    assert rows[0]["title"] == "Order history timeouts from a slow query"
+    assert rows[0]["date"] == "2023-11-02"
     assert "tag: missing-index" in rows[0]["shared"]
     assert rows[0]["url"] == "https://kb.example.com/postmortems/2023-11-02-orders-slow-query/"
     assert run(site, "similar", "2024-01-15-gateway-cert-expired") == 0
-    assert capsys.readouterr().out.startswith("1. 2024-02-20-cdn-cert-renewal")
+    assert capsys.readouterr().out.startswith(
+        "1. Images broken after CDN certificate renewal failed\n   2024-02-20  SEV2  (score "
+    )
 
 
 def test_similar_without_related_exit_1(site: Path, capsys: pytest.CaptureFixture[str]) -> None:

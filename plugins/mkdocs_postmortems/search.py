@@ -652,6 +652,17 @@ class Searcher:
             raise QueryError(f"the query cannot be read ({error})") from None
         return query
 
+    def stored(self, path: str) -> dict[str, str]:
+        """Return the title, date and severity indexed for the postmortem at `path` ({} if none)."""
+        fields = self._searcher.document(path=path)
+        if not fields:
+            return {}
+        return {
+            "title": str(fields.get("title", "")),
+            "date": fields["date"].date().isoformat() if "date" in fields else "",
+            "severity": str(fields.get("severity", "")),
+        }
+
     def suggest(self, text: str, synonyms: Table) -> str | None:
         """Return `text` with unknown words replaced by the closest indexed words, if any."""
         reader = self._searcher.reader()

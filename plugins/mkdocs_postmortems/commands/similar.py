@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..problems import did_you_mean
+from ..search import IndexUnusable, SearchIndex
 from .search import add_site_options, refresh, site_from_args
 
 EXAMPLES = """examples:
@@ -53,22 +54,31 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     related = generation.related.get(args.id, [])[: max(args.limit, 0)]
+    try:
+        with SearchIndex(site.cache_dir).searcher() as searcher:
+            facts = {other: searcher.stored(by_id[other]) for other, _s, _r in related}
+    except IndexUnusable as error:
+        print(f"postmortems: the search index is unusable: {error}", file=sys.stderr)
+        return 2
     rows: list[dict[str, object]] = [
         {
             "id": other,
+            **facts[other],
             "score": score,
             "shared": reasons,
             "path": by_id[other],
             "url": site.url(by_id[other]),
         }
         for other, score, reasons in related
-        if other in by_id
     ]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for number, (other, score, reasons) in enumerate(related, 1):
-            print(f"{number}. {other}  (score {score:g}; shared {', '.join(reasons)})")
+            fact = facts[other]
+            print(f"{number}. {fact.get('title', other)}")
+            print(f"   {fact.get('date', '')}  {fact.get('severity', '')}  (score {score:g})")
+            print(f"   shared {', '.join(reasons)}")
             print(f"   {site.url(by_id[other])}")
     if not rows:
         print(f"No incident shares enough with '{args.id}'.", file=sys.stderr)
