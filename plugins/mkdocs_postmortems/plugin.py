@@ -60,6 +60,19 @@ from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
 from .recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
+from .related import Related
+from .search import SearchIndex
+from .search_views import (
+    ASSETS,
+    DATA_GZIP_URI,
+    DATA_URI,
+    compress,
+    search_data,
+    search_page,
+    search_terms,
+    similar_links,
+)
+from .synonyms import Table, build_table
 from .vocabulary import merge_vocabularies
 
 log = get_plugin_logger("postmortems")
@@ -104,6 +117,20 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
 
     guide_pages = c.Type(bool, default=True)
     """Generate the "Writing a postmortem" and "Add a postmortem" pages."""
+    cache_dir = c.Type(str, default=".cache/postmortems")
+    """Folder for the search index, relative to `mkdocs.yml`; never inside docs or site."""
+
+    synonyms = c.Type(list, default=[])
+    """Extra synonym groups for search, e.g. `[[pg, postgres], [mq, message queue]]`."""
+
+    default_synonyms = c.Type(bool, default=True)
+    """Keep the built-in synonym groups (db/database, k8s/kubernetes, oom/out of memory...)."""
+
+    search_page = c.Type(str, default="search.md")
+    """Where the "Search root causes" page goes in the site; empty for none."""
+
+    related = c.Type(int, default=5)
+    """How many related incidents an incident page lists (0 for none)."""
 
 
 def build_date(configured: str | None) -> date:
@@ -140,6 +167,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._recurrences: dict[str, list[Recurrence]] = {}
         self._recurrence_list: list[Recurrence] = []
         self._facets = FacetSet({})
+        self._related: Related = {}
+        self._synonyms: Table = {}
+        self._env: Any = None
+        self.cache_dir = Path(".cache/postmortems")
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -173,7 +204,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             config.extra_css.append(CSS_URI)
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
+        self._configure_search(config)
         return config
+
+    def _configure_search(self, config: MkDocsConfig) -> None:
+        self._synonyms, errors = build_table(
+            self.config.synonyms, defaults=self.config.default_synonyms
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        base = Path(config.config_file_path or ".").parent
+        self.cache_dir = (base / self.config.cache_dir).resolve()
+        for name, folder in (("docs_dir", config.docs_dir), ("site_dir", config.site_dir)):
+            if self.cache_dir.is_relative_to(Path(folder).resolve()):
+                raise PluginError(
+                    f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
+                    "search index must not be published or watched: use e.g. .cache/postmortems"
+                )
+        page = self.config.search_page
+        if page and (not page.endswith(".md") or ".." in page.split("/") or page.startswith("/")):
+            raise PluginError(
+                f"postmortems: search_page '{page}' must be a Markdown path in the site such as "
+                "'search.md' (or empty for no search page)"
+            )
+        self._related = {}
+        self._env = None
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
@@ -192,6 +247,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._recurrence_list = found
         self._recurrences = by_incident(found)
         self._facets = facet_set(self.catalog)
+        self._index()
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -220,7 +276,29 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 config, CATALOG_SCRIPT, abs_src_path=str(PACKAGE_DIR / "assets" / "catalog.js")
             )
         )
+        if self.config.search_page:
+            self._add_search_files(files, config)
         return files
+
+    def _index(self) -> None:
+        try:
+            update = SearchIndex(self.cache_dir).update(self.catalog.postmortems)
+        except OSError as error:
+            raise PluginError(
+                f"postmortems: cannot write the search index in {self.cache_dir}: "
+                f"{error.strerror or error}; check the folder or set the cache_dir option"
+            ) from None
+        self._related = update.generation.related
+        log.info(update.stats.summary())
+
+    def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
+        data = search_data(self.catalog, self.layout, self._synonyms, config.use_directory_urls)
+        files.append(File.generated(config, DATA_URI, content=data))
+        files.append(File.generated(config, DATA_GZIP_URI, content=compress(data)))
+        for uri, source in ASSETS.items():
+            if files.get_file_from_path(uri) is None:
+                path = PACKAGE_DIR / "assets" / source
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
 
     def _pages(self, files: Files) -> list[GeneratedPage]:
         pages = []
@@ -239,6 +317,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             window=self.config.recurrence_window,
         )
         pages += [self._insights.page, exports_page()]
+        if self.config.search_page:
+            pages.append(search_page(self.config.search_page))
         return pages + browse_pages(self.catalog, self.layout, self._facets)
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
@@ -302,6 +382,24 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             page.edit_url = self.edit_base + quote(source.path)
         return page
 
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Add an incident's root cause and facets, hidden, where Material's search reads.
+
+        Material's search indexes the page content only, not the card our template draws
+        around it; without this block a root cause could not be found from its search box.
+        """
+        pm = self._incidents.get(page.file.src_uri)
+        if pm is None:
+            return html
+        if self._env is None:
+            # Pages are rendered before on_env runs, so the block gets its own environment.
+            self._env = config.theme.get_env()
+        terms = search_terms(self.catalog, pm.id)
+        block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+        return html + block
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
@@ -324,6 +422,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             here = page.url or ""
             card["facet_links"] = card_facet_links(
                 pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
+            )
+            card["similar"] = similar_links(
+                pm.id, self.catalog, self._related, url_for, max(self.config.related, 0)
             )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
         elif uri == CATALOG_URI and uri in self._generated and page.url is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import import_, lint, new, schema
+from . import import_, lint, new, schema, search, similar
 
 # Each module has `register(subparsers)`; the order here is the order in `--help`.
-COMMANDS: tuple[ModuleType, ...] = (new, lint, import_, schema)
+COMMANDS: tuple[ModuleType, ...] = (search, similar, new, lint, import_, schema)

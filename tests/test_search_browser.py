@@ -1,0 +1,186 @@
+"""The "Search root causes" page in headless Chromium: ranking, filters, offline, no script."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES, REPO, BuildSite
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
+HOSTILE = """\
+---
+title: Cache stampede <img src=x onerror=alert(1)>
+date: 2022-02-02
+status: published
+severity: SEV4
+summary: "\\"><script>alert(2)</script>"
+root_cause: "A cache stampede <script>alert(3)</script> after a flush <img src=x onerror=alert(4)>"
+services: ["<b>cache</b>"]
+tags: ["<svg onload=alert(5)>"]
+---
+
+Body.
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is missing; CI must install Debian's chromium")
+        pytest.skip("headless Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def served(build_site: BuildSite) -> Iterator[str]:
+    files: dict[str, str | bytes] = {SEED.name: SEED.read_text(encoding="utf-8")}
+    for path in sorted((FIXTURES / "search").glob("*.md")):
+        files[path.name] = path.read_text(encoding="utf-8")
+    files["2022-02-02-hostile.md"] = HOSTILE
+    site = build_site(files)
+    handler = functools.partial(_Quiet, directory=str(site.site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _titles(page: Any) -> list[str]:
+    return [t.strip() for t in page.locator(".pm-search__title").all_inner_texts()]
+
+
+def test_search_page(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    requests: list[str] = []
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{served}/search/")
+    page.wait_for_selector("#pm-search[data-ready=true]", timeout=15000)
+
+    page.fill("#pm-search-q", "missing index")
+    titles = _titles(page)
+    assert titles[0] == "Authentication outage from a missing index on the user table"
+    assert "Order history timeouts from a slow query" in titles
+    first = page.locator(".pm-search__result").first
+    assert first.locator(".pm-search__cause mark").all_inner_texts()[:2] == ["missing", "index"]
+    assert "Root cause:" in first.inner_text()
+    assert float(page.get_attribute("#pm-search-results", "data-ms") or "999") < 100
+
+    # Filters narrow the list: the slow-query incident is the SEV3 one.
+    page.select_option("select[data-facet=severity]", label="SEV3 (2)")
+    assert _titles(page) == ["Order history timeouts from a slow query"]
+    page.select_option("select[data-facet=severity]", value="")
+    page.select_option("select[data-facet=year]", value="2024")
+    assert "Order history timeouts from a slow query" not in _titles(page)
+    page.select_option("select[data-facet=year]", value="")
+
+    # A filter with no query lists every incident it keeps.
+    page.fill("#pm-search-q", "")
+    page.select_option("select[data-facet=tag]", label="cert (2)")
+    assert sorted(_titles(page)) == [
+        "API gateway rejected all traffic after its certificate expired",
+        "Images broken after CDN certificate renewal failed",
+    ]
+    page.select_option("select[data-facet=tag]", value="")
+
+    # Synonyms work as on the command line: k8s finds "kubernetes", oom "out of memory".
+    page.fill("#pm-search-q", "k8s")
+    assert _titles(page)[0] == "Search pods killed out of memory"
+    page.fill("#pm-search-q", "db failover")
+    assert _titles(page)[0] == "Writes failed during a database failover"
+
+    # Hostile text is shown as text.
+    page.fill("#pm-search-q", "stampede")
+    assert _titles(page) == ["Cache stampede <img src=x onerror=alert(1)>"]
+    assert page.locator(".pm-search__results img, .pm-search__results script").count() == 0
+
+    page.fill("#pm-search-q", "certificate lagging")
+    assert len(_titles(page)) == 3
+    assert "No incident matches every word" in page.inner_text("#pm-search-status")
+    page.fill("#pm-search-q", "certificate expired")
+    assert len(_titles(page)) == 2
+    assert "every word" not in page.inner_text("#pm-search-status")
+
+    page.fill("#pm-search-q", "xylophone")
+    assert "No incident matches" in page.inner_text("#pm-search-status")
+
+    # Following a result opens the incident page.
+    page.fill("#pm-search-q", "missing index")
+    page.locator(".pm-search__title").first.click()
+    page.wait_for_url("**/postmortems/2024-03-08-auth-outage/")
+    assert "Seen before: related incidents" in page.inner_text("article")
+
+    assert dialogs == []
+    assert errors == []
+    assert requests, "the page made no requests at all"
+    data = [url for url in requests if "search-data" in url]
+    assert data == [f"{served}/assets/postmortems/search-data.json.gz"], data
+    outside = [url for url in requests if not url.startswith(served + "/")]
+    assert outside == [], outside
+    page.close()
+
+
+def test_query_from_the_address(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    # `q` belongs to Material's own search box; this page reads `query`.
+    page.goto(f"{served}/search/?query=certificate")
+    page.wait_for_selector("#pm-search[data-ready=true]", timeout=15000)
+    assert page.input_value("#pm-search-q") == "certificate"
+    assert len(_titles(page)) == 2
+    assert not page.locator(".md-search-result__item").count()
+    page.close()
+
+
+def test_materials_search_box_finds_root_causes_and_tags(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    page.goto(f"{served}/")
+    for word in ("lagging", "replication"):  # only in the root cause, only in the tags
+        page.click("input.md-search__input")
+        page.fill("input.md-search__input", "")
+        page.keyboard.type(word)  # Material listens to key events, not to `fill`
+        page.wait_for_selector(".md-search-result__item", timeout=15000)
+        links = page.eval_on_selector_all(
+            ".md-search-result__link", "links => links.map(a => a.getAttribute('href'))"
+        )
+        # The incident page itself, not the home page's table of root causes.
+        assert any("postmortems/2024-06-01-replica-failover/" in link for link in links), links
+        page.keyboard.press("Escape")
+    page.close()
