@@ -30,6 +30,7 @@ from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
+from .sanitize import sanitize_html
 from .vocabulary import merge_vocabularies
 
 log = get_plugin_logger("postmortems")
@@ -183,6 +184,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             }
             return ""
         return markdown
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Strip script and unsafe markup from the rendered body of an incident page."""
+        if page.file.src_uri in self._incidents:
+            return sanitize_html(html)
+        return html
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
