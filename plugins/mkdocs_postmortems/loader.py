@@ -188,34 +188,47 @@ def _record(
 
 
 def iter_source_files(root: Path) -> list[Path]:
-    """Return every file under `root` that is not hidden, sorted, without following links out."""
+    """Return every file under `root` that is not hidden, sorted, without following links out.
+
+    A link to a folder is returned too (not entered), so that it is reported, not skipped.
+    """
     found: list[Path] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(directory, d) for d in dirnames if Path(directory, d).is_symlink())
         found.extend(Path(directory, name) for name in filenames if not name.startswith("."))
     return sorted(found)
+
+
+def refuse_link(root: Path, file: Path, ident: str) -> Rejected | None:
+    """Return why `file` is not read when it is a folder link or leads out of `root`, else None."""
+    relative = file.relative_to(root).as_posix()
+
+    def refuse(message: str, hint: str) -> Rejected:
+        return Rejected(ident, relative, (Problem(relative, None, "", message, hint),), "")
+
+    if file.is_symlink() and file.is_dir():
+        return refuse(
+            "is a link to a folder; files in it are not read",
+            "move the files into the postmortems folder instead of linking to them",
+        )
+    if not file.resolve().is_relative_to(root.resolve()):
+        if not file.exists():
+            return refuse("is a broken link", "remove it or point it at a file in the folder")
+        return refuse(
+            "is a link to a file outside the postmortems folder",
+            "copy the file into the folder instead of linking to it",
+        )
+    return None
 
 
 def load_file(root: Path, file: Path, vocabularies: Vocabularies) -> LoadResult:
     """Return the postmortem in `file` under `root`, or why it was rejected."""
     relative = file.relative_to(root).as_posix()
-    real_root = root.resolve()
     try:
-        if not file.resolve().is_relative_to(real_root):
-            return Rejected(
-                page_id(file.stem),
-                relative,
-                (
-                    Problem(
-                        relative,
-                        None,
-                        "",
-                        "is a link to a file outside the postmortems folder",
-                        "copy the file into the folder instead of linking to it",
-                    ),
-                ),
-                "",
-            )
+        refused = refuse_link(root, file, page_id(file.stem))
+        if refused is not None:
+            return refused
         raw = file.read_bytes()
     except OSError as error:
         return Rejected(
