@@ -89,7 +89,9 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
         )
     opening, closing = boundaries[0], boundaries[1]
     front = text[opening.end() : closing.start()]
-    front_line = text[: opening.end()].count("\n") + (0 if front.startswith("\n") else 1)
+    # The front text starts right after the opening '---' (on that line), so its line 1 is
+    # the file line of the boundary's end.
+    front_line = text[: opening.end()].count("\n") + 1
     body_start = closing.end()
     body = text[body_start:].lstrip("\n")
     body_line = text[: len(text) - len(body)].count("\n") + 1

@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_FRONT_MATTER_BYTES = 256 * 1024
 MAX_DEPTH = 20
+_FLATTEN = "the format nests at most three levels; check the indentation and brackets"
 
 Path = tuple[str | int, ...]
 
@@ -97,6 +98,7 @@ def _check_events(text: str, fast: type[yaml.SafeLoader]) -> None:
                     raise YamlProblem(
                         f"front matter is nested more than {MAX_DEPTH} levels deep",
                         _line_of(event.start_mark),
+                        _FLATTEN,
                     )
             elif isinstance(event, SequenceEndEvent | MappingEndEvent):
                 depth -= 1
@@ -132,7 +134,7 @@ def parse(text: str) -> Parsed:
     except yaml.YAMLError as error:
         raise YamlProblem(f"invalid YAML: {error}", None) from None
     except RecursionError:
-        raise YamlProblem("front matter is nested too deeply", None) from None
+        raise YamlProblem("front matter is nested too deeply", None, _FLATTEN) from None
     finally:
         loader.dispose()
     parsed = Parsed(data=None)
@@ -158,6 +160,7 @@ def _construct(node: Node, path: Path, parsed: Parsed, depth: int) -> object:
         raise YamlProblem(
             f"front matter is nested more than {MAX_DEPTH} levels deep",
             node.start_mark.line + 1,
+            _FLATTEN,
         )
     if isinstance(node, ScalarNode):
         return _scalar(node)
