@@ -48,7 +48,7 @@ BODY = f"""
 
 [a data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)
 
-<math><mtext><table><mglyph><style><img src=x onerror="alert('{MARKER}')"></style></mglyph></table></mtext></math>
+<math><mtext><table><mglyph><style><img src=x onerror="alert('{MARKER}')">
 
 <meta http-equiv="refresh" content="0;url=javascript:alert('{MARKER}')">
 
@@ -145,7 +145,7 @@ def _alias_bomb() -> str:
 
 def _deep_mapping(levels: int) -> str:
     lines = [f"{'  ' * i}k{i}:" for i in range(levels)]
-    return fm("\n".join(lines) + f" x\ntitle: Deep\n")
+    return fm("\n".join(lines) + " x\ntitle: Deep\n")
 
 
 CASES: tuple[Case, ...] = (
@@ -349,7 +349,7 @@ def build_hostile(root: Path) -> HostileBuild:
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,
-        preexec_fn=_limit_memory,  # noqa: PLW1509 - no threads run in the test process here
+        preexec_fn=_limit_memory,  # the child is a fresh interpreter
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         check=False,
     )

@@ -8,6 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
 from conftest import parse_html
 from hostile_site import (
     CASES,
@@ -21,7 +22,6 @@ from hostile_site import (
     hostile_build,
     write_hostile,
 )
-
 from mkdocs_postmortems.catalog import Catalog, Settings, load_catalog
 from mkdocs_postmortems.validate import is_safe_url
 
