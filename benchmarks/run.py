@@ -160,10 +160,12 @@ def instrument(timer: PhaseTimer) -> list[str]:
             if id(value) in replaced:
                 setattr(module, name, replaced[id(value)])
     plugin_class = plugin_module.PostmortemsPlugin
-    for hook in HOOKS:
-        method = vars(plugin_class).get(hook)
-        if method is not None:
-            setattr(plugin_class, hook, timer.wrap(f"hook:{hook}", method))
+    for name, method in list(vars(plugin_class).items()):
+        if name in HOOKS:
+            setattr(plugin_class, name, timer.wrap(f"hook:{name}", method))
+        elif name.startswith("_") and not name.startswith("__") and inspect.isfunction(method):
+            # The plugin's own steps (writing pages, exports...) show as plugin.<name>.
+            setattr(plugin_class, name, timer.wrap(f"plugin.{name.lstrip('_')}", method))
     return sorted(modules)
 
 
