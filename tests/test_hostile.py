@@ -185,3 +185,14 @@ def _elements(html: str) -> list[tuple[str, dict[str, str | None], str]]:
     parser.feed(html)
     parser.close()
     return found
+
+
+def test_path_traversal_in_fields_is_reported_field_by_field(hostile_catalog: Catalog) -> None:
+    (pm,) = [pm for pm in hostile_catalog if pm.path == "path-traversal-fields.md"]
+    invalid_ids = {p.field for p in pm.problems if "is not a valid postmortem id" in p.message}
+    assert invalid_ids == {"id", "related[0]", "related[1]", "related[2]"}
+    assert pm.related == ()
+    bad_links = {p.field for p in pm.problems if "is not an allowed link" in p.message}
+    assert bad_links == {"links[1].url"}
+    # A relative link stays inside the site whatever its dots: it is kept as written.
+    assert [link.url for link in pm.links] == ["../../../../../etc/passwd"]
