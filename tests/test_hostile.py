@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,23 @@ __all__ = ["hostile_build"]  # the session fixture, imported so pytest finds it 
 
 LOAD_SECONDS = 5.0  # per file, generous for a shared machine; the worst case takes ~0.1 s
 LOAD_BYTES = 128 * 1024**2
+HANG_SECONDS = 30  # a hang fails the test instead of stopping the suite
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in the block after `seconds` of wall time."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +69,8 @@ def test_each_case_loads_alone_in_bounded_time_and_memory(tmp_path: Path, case: 
     tracemalloc.start()
     start = time.perf_counter()
     try:
-        catalog = load_catalog(tmp_path, Settings())
+        with _deadline(HANG_SECONDS):
+            catalog = load_catalog(tmp_path, Settings())
     finally:
         elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
