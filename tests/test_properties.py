@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mkdocs_postmortems import strictyaml
 from mkdocs_postmortems.loader import Rejected, load_bytes
 from mkdocs_postmortems.model import Postmortem
 from mkdocs_postmortems.problems import Level
@@ -211,3 +212,41 @@ def test_sanitized_html_has_no_script_or_handlers(html: str) -> None:
     parser.feed(sanitize_html(html))
     parser.close()
     assert parser.found == []
+
+
+# Without NEL and BOM, which libyaml reads as a line break and a marker but Python as text.
+PLAIN_YAML = st.text(st.sampled_from([*"abcz019 :-#&*!|>'\"[]{},?%@`\t\n\\", "\u00e9", "\x01"]))
+
+
+@FAST
+@given(PLAIN_YAML)
+def test_libyaml_and_the_python_parser_agree(text: str) -> None:
+    if strictyaml._FAST is None:
+        return  # without libyaml there is only one parser
+    outcomes: list[object] = []
+    for fast in (strictyaml._FAST, None):
+        previous, strictyaml._FAST = strictyaml._FAST, fast
+        try:
+            parsed = parse(text)
+            outcomes.append((parsed.data, parsed.lines, parsed.duplicates))
+        except YamlProblem:
+            outcomes.append(None)
+        finally:
+            strictyaml._FAST = previous
+    # Their scanners differ on a few corners (a tab after a value, '>#'); what both accept,
+    # they read the same way.
+    if None not in outcomes:
+        assert outcomes[0] == outcomes[1]
+
+
+@FAST
+@given(yaml_like_text)
+def test_the_python_parser_alone_returns_data_or_a_yaml_problem(text: str) -> None:
+    # The fallback when PyYAML has no libyaml; it once raised on control characters.
+    previous, strictyaml._FAST = strictyaml._FAST, None
+    try:
+        parse(text)
+    except YamlProblem as problem:
+        assert problem.message  # noqa: PT017 - the property is about the message
+    finally:
+        strictyaml._FAST = previous

@@ -119,8 +119,10 @@ def parse(text: str) -> Parsed:
             1,
             "move long prose into the body below the closing ---",
         )
-    loader = _NoAliasLoader(text) if _FAST is None else _FAST(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        # The pure-Python reader rejects control characters as soon as it is created.
+        loader = _NoAliasLoader(text) if _FAST is None else _FAST(text)
         if _FAST is not None:
             _check_events(text, _FAST)
         node = loader.get_single_node()
@@ -136,7 +138,8 @@ def parse(text: str) -> Parsed:
     except RecursionError:
         raise YamlProblem("front matter is nested too deeply", None, _FLATTEN) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     parsed = Parsed(data=None)
     if node is not None:
         parsed.data = _construct(node, (), parsed, 0)
