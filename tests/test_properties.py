@@ -6,12 +6,14 @@ import json
 from html.parser import HTMLParser
 from typing import Any
 
+import markdown
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mkdocs_postmortems import strictyaml
 from mkdocs_postmortems.loader import Rejected, load_bytes
+from mkdocs_postmortems.markup import render_markdown
 from mkdocs_postmortems.model import Postmortem
 from mkdocs_postmortems.problems import Level
 from mkdocs_postmortems.sanitize import sanitize_html
@@ -250,3 +252,15 @@ def test_the_python_parser_alone_returns_data_or_a_yaml_problem(text: str) -> No
         assert problem.message  # noqa: PT017 - the property is about the message
     finally:
         strictyaml._FAST = previous
+
+
+@settings(max_examples=400, deadline=None)
+@example("1. a")
+@example("12.  x")
+@example("2024-03-08 done")
+@given(
+    st.lists(st.sampled_from([*"aZ09 ,.;:'\"()/%?-", "1.", "2)", "  "]), max_size=40).map("".join)
+)
+def test_the_plain_text_shortcut_renders_like_markdown(text: str) -> None:
+    converter = markdown.Markdown(extensions=["sane_lists"])
+    assert str(render_markdown(text)) == converter.convert(text)
