@@ -282,6 +282,22 @@ LINKS = {
 }
 SECRET = "TOP-SECRET-OUTSIDE-CONTENT"
 
+# Files that are not plain text files: name -> expected problem.
+SPECIAL = {
+    "pipe.md": "is not a regular file",
+    "pipe.png": "is not a regular file",
+    "sparse-3-gib.md": "file is 3145728 KiB; at most 2048 KiB is allowed",
+}
+
+
+def write_special(source: Path) -> None:
+    """Create a named pipe (reading it would block forever) and a sparse 3 GiB file."""
+    os.mkfifo(source / "pipe.md")
+    os.mkfifo(source / "pipe.png")
+    with (source / "sparse-3-gib.md").open("wb") as stream:
+        stream.write(b"---\ntitle: ")
+        stream.truncate(3 * 1024**3)
+
 
 def write_hostile(root: Path) -> Path:
     """Write the hostile site (postmortems, links, mkdocs.yml) under `root`; return mkdocs.yml."""
@@ -299,6 +315,7 @@ def write_hostile(root: Path) -> Path:
     (outside / "secret.txt").write_text(SECRET, encoding="utf-8")
     for name, (target, _problem) in LINKS.items():
         (source / name).symlink_to(root / target)
+    write_special(source)
     (root / "docs").mkdir(exist_ok=True)
     config = {
         "site_name": "Hostile postmortems",

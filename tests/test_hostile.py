@@ -19,11 +19,13 @@ from hostile_site import (
     MARKER,
     PAYLOADS,
     SECRET,
+    SPECIAL,
     VALID_FILES,
     Case,
     HostileBuild,
     hostile_build,
     write_hostile,
+    write_special,
 )
 from mkdocs_postmortems.catalog import Catalog, Settings, load_catalog
 from mkdocs_postmortems.validate import is_safe_url
@@ -92,7 +94,8 @@ def test_each_case_loads_alone_in_bounded_time_and_memory(tmp_path: Path, case: 
 
 
 def test_every_hostile_file_is_a_page_or_a_problem(hostile_catalog: Catalog) -> None:
-    names = {c.name for c in CASES} | set(LINKS) | {n for n in VALID_FILES if n.endswith(".md")}
+    names = {c.name for c in CASES} | set(LINKS) | set(SPECIAL)
+    names |= {n for n in VALID_FILES if n.endswith(".md")}
     seen = {pm.path for pm in hostile_catalog} | {r.path for r in hostile_catalog.rejected}
     assert names <= seen
     assert hostile_catalog.assets == ("diagram.svg",)
@@ -140,7 +143,7 @@ def test_every_problem_is_in_the_build_log(hostile_build: HostileBuild) -> None:
             assert re.search(
                 rf"postmortems: {re.escape(case.name)}(:\d+)?: error: ", hostile_build.log
             ), case.name
-    for name in LINKS:
+    for name in [*LINKS, *SPECIAL]:
         assert f"postmortems: {name}: error: " in hostile_build.log
 
 
@@ -217,3 +220,20 @@ def test_path_traversal_in_fields_is_reported_field_by_field(hostile_catalog: Ca
     assert bad_links == {"links[1].url"}
     # A relative link stays inside the site whatever its dots: it is kept as written.
     assert [link.url for link in pm.links] == ["../../../../../etc/passwd"]
+
+
+def test_pipes_and_huge_files_are_refused_without_reading_them(tmp_path: Path) -> None:
+    write_special(tmp_path)
+    tracemalloc.start()
+    try:
+        with _deadline(HANG_SECONDS):
+            catalog = load_catalog(tmp_path, Settings())
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < LOAD_BYTES
+    problems = {r.path: r.problems[0].message for r in catalog.rejected}
+    assert problems.keys() == SPECIAL.keys()
+    for name, message in SPECIAL.items():
+        assert message in problems[name]
+    assert catalog.assets == ()

@@ -53,10 +53,7 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
         return Rejected(ident, path, (Problem(path, line, "", message, hint),), text)
 
     if len(raw) > MAX_FILE_BYTES:
-        return reject(
-            f"file is {len(raw) // 1024} KiB; at most {MAX_FILE_BYTES // 1024} KiB is allowed",
-            "move attachments out of the Markdown file",
-        )
+        return reject(*_too_large(len(raw)))
     if b"\x00" in raw:
         return reject(
             "file is binary, not Markdown text",
@@ -202,8 +199,19 @@ def iter_source_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def refuse_link(root: Path, file: Path, ident: str) -> Rejected | None:
-    """Return why `file` is not read when it is a folder link or leads out of `root`, else None."""
+def _too_large(size: int) -> tuple[str, str]:
+    return (
+        f"file is {size // 1024} KiB; at most {MAX_FILE_BYTES // 1024} KiB is allowed",
+        "move attachments out of the Markdown file",
+    )
+
+
+def refuse_unsafe(root: Path, file: Path, ident: str) -> Rejected | None:
+    """Return why `file` must not be read or published, or None when it is a plain file.
+
+    Links to folders, broken links, links out of `root` and pipes or devices are refused:
+    reading a pipe would hang the build, and publishing a link would publish its target.
+    """
     relative = file.relative_to(root).as_posix()
 
     def refuse(message: str, hint: str) -> Rejected:
@@ -214,12 +222,17 @@ def refuse_link(root: Path, file: Path, ident: str) -> Rejected | None:
             "is a link to a folder; files in it are not read",
             "move the files into the postmortems folder instead of linking to them",
         )
+    if not file.exists():
+        return refuse("is a broken link", "remove it or point it at a file in the folder")
     if not file.resolve().is_relative_to(root.resolve()):
-        if not file.exists():
-            return refuse("is a broken link", "remove it or point it at a file in the folder")
         return refuse(
             "is a link to a file outside the postmortems folder",
             "copy the file into the folder instead of linking to it",
+        )
+    if not file.is_file():
+        return refuse(
+            "is not a regular file (a pipe, socket or device)",
+            "remove it; only postmortems and the files they show belong here",
         )
     return None
 
@@ -227,14 +240,20 @@ def refuse_link(root: Path, file: Path, ident: str) -> Rejected | None:
 def load_file(root: Path, file: Path, vocabularies: Vocabularies) -> LoadResult:
     """Return the postmortem in `file` under `root`, or why it was rejected."""
     relative = file.relative_to(root).as_posix()
+    ident = page_id(file.stem)
     try:
-        refused = refuse_link(root, file, page_id(file.stem))
+        refused = refuse_unsafe(root, file, ident)
         if refused is not None:
             return refused
-        raw = file.read_bytes()
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            # Checked before reading: a huge file must not be loaded into memory first.
+            return Rejected(ident, relative, (Problem(relative, None, "", *_too_large(size)),), "")
+        with file.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # the file may have grown since
     except OSError as error:
         return Rejected(
-            page_id(file.stem),
+            ident,
             relative,
             (Problem(relative, None, "", f"cannot be read: {error.strerror}", "check the file"),),
             "",
