@@ -56,6 +56,8 @@ QUERIES = (
 # Modules whose functions and methods are not phases: they are called per value, and
 # wrapping them would cost more than they do.
 NOT_PHASES = {"plugin", "cli", "markup", "model", "problems", "schema", "vocabulary", "strictyaml"}
+# Helpers called once per value (about a hundred times per postmortem) inside a phase.
+NOT_PHASE_FUNCTIONS = {"label", "is_safe_url", "page_id", "slug", "format_time", "shorten"}
 HOOKS = [
     "on_startup",
     "on_config",
@@ -147,6 +149,8 @@ def instrument(timer: PhaseTimer) -> list[str]:
     for short, module in sorted(modules.items()):
         for name, value in list(vars(module).items()):
             if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+                continue
+            if name in NOT_PHASE_FUNCTIONS:
                 continue
             if inspect.isfunction(value):
                 replaced[id(value)] = timer.wrap(short, value)
