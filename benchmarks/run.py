@@ -228,7 +228,9 @@ def run_build(config_file: Path, instrumented: bool = False) -> Results:
     command = [sys.executable, str(Path(__file__).resolve()), "--build-one", str(config_file)]
     if instrumented:
         command.append("--instrumented")
-    proc = subprocess.run(command, env=env(), capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        command, cwd=config_file.parent, env=env(), capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"build failed ({proc.returncode}): {proc.stderr[-2000:]}")
     result: Results = json.loads(out.read_text(encoding="utf-8"))
