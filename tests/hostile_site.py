@@ -55,6 +55,10 @@ BODY = f"""
 A paragraph with attributes.
 {{: onclick="alert('{MARKER}')" }}
 
+## Entities &lt;script&gt;alert('{MARKER}')&lt;/script&gt; in a heading (and the TOC)
+
+## Inline <b onmouseover="alert('{MARKER}')">html</b> <script>alert('{MARKER}')</script> here
+
 ## A safe heading that keeps its id
 
 | safe | table |
