@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from .loader import Rejected, iter_source_files, load_file
+from .loader import Rejected, iter_source_files, load_file, page_id, refuse_unsafe
 from .model import Postmortem
 from .problems import Level, Problem, did_you_mean
 from .vocabulary import DEFAULT_VOCABULARIES, Term, Vocabularies
@@ -98,6 +98,9 @@ def load_catalog(root: Path, settings: Settings) -> Catalog:
     for file in iter_source_files(root):
         if file.suffix.lower() == MARKDOWN_SUFFIX:
             loaded.append(load_file(root, file, settings.vocabularies))
+        elif (refused := refuse_unsafe(root, file, page_id(file.name))) is not None:
+            # An asset linking out of the folder would publish its target with the site.
+            loaded.append(refused)
         else:
             assets.append(file.relative_to(root).as_posix())
     return build_catalog(loaded, settings, tuple(assets))

@@ -53,10 +53,7 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
         return Rejected(ident, path, (Problem(path, line, "", message, hint),), text)
 
     if len(raw) > MAX_FILE_BYTES:
-        return reject(
-            f"file is {len(raw) // 1024} KiB; at most {MAX_FILE_BYTES // 1024} KiB is allowed",
-            "move attachments out of the Markdown file",
-        )
+        return reject(*_too_large(len(raw)))
     if b"\x00" in raw:
         return reject(
             "file is binary, not Markdown text",
@@ -89,7 +86,9 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
         )
     opening, closing = boundaries[0], boundaries[1]
     front = text[opening.end() : closing.start()]
-    front_line = text[: opening.end()].count("\n") + 1  # the file line `front` starts on
+    # The front text starts right after the opening '---' (on that line), so its line 1 is
+    # the file line of the boundary's end.
+    front_line = text[: opening.end()].count("\n") + 1
     body_start = closing.end()
     body = text[body_start:].lstrip("\n")
     body_line = text[: len(text) - len(body)].count("\n") + 1
@@ -194,38 +193,73 @@ def _impact(clean: dict[str, Any]) -> Impact:
 
 
 def iter_source_files(root: Path) -> list[Path]:
-    """Return every file under `root` that is not hidden, sorted, without following links out."""
+    """Return every file under `root` that is not hidden, sorted, without following links out.
+
+    A link to a folder is returned too (not entered), so that it is reported, not skipped.
+    """
     found: list[Path] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(directory, d) for d in dirnames if Path(directory, d).is_symlink())
         found.extend(Path(directory, name) for name in filenames if not name.startswith("."))
     return sorted(found)
+
+
+def _too_large(size: int) -> tuple[str, str]:
+    return (
+        f"file is {size // 1024} KiB; at most {MAX_FILE_BYTES // 1024} KiB is allowed",
+        "move attachments out of the Markdown file",
+    )
+
+
+def refuse_unsafe(root: Path, file: Path, ident: str) -> Rejected | None:
+    """Return why `file` must not be read or published, or None when it is a plain file.
+
+    Links to folders, broken links, links out of `root` and pipes or devices are refused:
+    reading a pipe would hang the build, and publishing a link would publish its target.
+    """
+    relative = file.relative_to(root).as_posix()
+
+    def refuse(message: str, hint: str) -> Rejected:
+        return Rejected(ident, relative, (Problem(relative, None, "", message, hint),), "")
+
+    if file.is_symlink() and file.is_dir():
+        return refuse(
+            "is a link to a folder; files in it are not read",
+            "move the files into the postmortems folder instead of linking to them",
+        )
+    if not file.exists():
+        return refuse("is a broken link", "remove it or point it at a file in the folder")
+    if not file.resolve().is_relative_to(root.resolve()):
+        return refuse(
+            "is a link to a file outside the postmortems folder",
+            "copy the file into the folder instead of linking to it",
+        )
+    if not file.is_file():
+        return refuse(
+            "is not a regular file (a pipe, socket or device)",
+            "remove it; only postmortems and the files they show belong here",
+        )
+    return None
 
 
 def load_file(root: Path, file: Path, vocabularies: Vocabularies) -> LoadResult:
     """Return the postmortem in `file` under `root`, or why it was rejected."""
     relative = file.relative_to(root).as_posix()
-    real_root = root.resolve()
+    ident = page_id(file.stem)
     try:
-        if not file.resolve().is_relative_to(real_root):
-            return Rejected(
-                page_id(file.stem),
-                relative,
-                (
-                    Problem(
-                        relative,
-                        None,
-                        "",
-                        "is a link to a file outside the postmortems folder",
-                        "copy the file into the folder instead of linking to it",
-                    ),
-                ),
-                "",
-            )
-        raw = file.read_bytes()
+        refused = refuse_unsafe(root, file, ident)
+        if refused is not None:
+            return refused
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            # Checked before reading: a huge file must not be loaded into memory first.
+            return Rejected(ident, relative, (Problem(relative, None, "", *_too_large(size)),), "")
+        with file.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # the file may have grown since
     except OSError as error:
         return Rejected(
-            page_id(file.stem),
+            ident,
             relative,
             (Problem(relative, None, "", f"cannot be read: {error.strerror}", "check the file"),),
             "",

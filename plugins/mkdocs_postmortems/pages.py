@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from .catalog import Catalog
-from .loader import Rejected
+from .loader import Rejected, page_id
 from .markup import md_link, md_text
 from .model import Postmortem
 
@@ -34,7 +34,12 @@ class Layout:
 
     def incident_uri(self, pm_path: str) -> str:
         """Return the source path of the page of the postmortem at `pm_path`."""
-        return f"{self.prefix}/{pm_path}"
+        folder, name = posixpath.split(pm_path)
+        stem, suffix = posixpath.splitext(name)
+        if suffix.lower() == ".md":
+            # A file name that is not an id (`%2e%2e%2f...`) is published under its safe id.
+            name = page_id(stem) + suffix
+        return f"{self.prefix}/{posixpath.join(folder, name)}"
 
     def rejected_uri(self, rejected: Rejected) -> str:
         """Return the source path of the page that reports a file that could not be read."""

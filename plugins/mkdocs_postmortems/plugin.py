@@ -61,6 +61,7 @@ from .pages import GeneratedPage, Layout, home_page, shorten
 from .problems import Level
 from .recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
 from .related import Related
+from .sanitize import sanitize_html
 from .search import SearchIndex
 from .search_views import (
     ASSETS,
@@ -385,7 +386,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Add an incident's root cause and facets, hidden, where Material's search reads.
+        """Sanitise an incident's body, then add its root cause and facets for search.
 
         Material's search indexes the page content only, not the card our template draws
         around it; without this block a root cause could not be found from its search box.
@@ -393,6 +394,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         pm = self._incidents.get(page.file.src_uri)
         if pm is None:
             return html
+        # The body is author-written Markdown that may hold raw HTML: keep only safe markup.
+        html = sanitize_html(html)
         if self._env is None:
             # Pages are rendered before on_env runs, so the block gets its own environment.
             self._env = config.theme.get_env()
