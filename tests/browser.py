@@ -1,14 +1,18 @@
-"""Headless Chromium for tests: a local server for a built site, and a browser page on it."""
+"""Headless Chromium for tests: a built site served on 127.0.0.1, and pages opened on it.
+
+One Chromium runs for the whole session (the `chromium` fixture in conftest.py); each test
+opens its own context, so tests stay independent.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import pytest
 
@@ -36,41 +40,59 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         return
 
 
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve `directory` on 127.0.0.1 and yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+class LocalSite:
+    """A folder served on 127.0.0.1 from a thread; `base` is its URL, ending in '/'."""
+
+    def __init__(self, directory: Path) -> None:
+        self.root = directory
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> LocalSite:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-@contextmanager
-def browser_page(
-    width: int = 1280, height: int = 900, color_scheme: str = "light"
-) -> Iterator[tuple[object, list[str]]]:
-    """Yield a Playwright page in headless Chromium and the list of URLs it requests."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
+class Watched:
+    """A browser page whose requests, dialogs and script errors are recorded."""
 
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(
-                viewport={"width": width, "height": height},
-                color_scheme=color_scheme,  # type: ignore[arg-type]
-            )
-            page = context.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            yield page, requests
-        finally:
-            browser.close()
+    def __init__(self, chromium: Any, **context_options: Any) -> None:
+        self.context = chromium.new_context(**context_options)
+        self.page: Any = self.context.new_page()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on(
+            "dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss())
+        )
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda message: self.console.append(message.text))
+
+    def external(self) -> list[str]:
+        """Return the requested URLs that left 127.0.0.1."""
+        return external(self.requests)
+
+    def close(self) -> None:
+        """Close the page's context."""
+        self.context.close()
 
 
 def external(requests: list[str]) -> list[str]:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,52 +11,26 @@ from typing import Any
 
 import pytest
 
+from browser import LocalSite
 from conftest import BuildSite
 from test_browse import HOSTILE_TAG, incident, rich_files
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("CI needs /usr/bin/chromium for the browser tests", pytrace=False)
-    pytest.skip("no /usr/bin/chromium: browser tests skipped", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    """Return the session's Chromium under the name these tests use."""
+    return chromium
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Served:
+class Served(LocalSite):
     """A built site served on 127.0.0.1, with every request a page made."""
 
     def __init__(self, root: Path) -> None:
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.root = root
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        super().__init__(root)
         self.requests: list[str] = []
         self.dialogs: list[str] = []  # a hostile name that ran as script would open one
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def open(self, browser: Any, path: str, *, javascript: bool = True) -> Any:
         context = browser.new_context(java_script_enabled=javascript)
@@ -73,8 +43,7 @@ class Served:
         return page
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
         outside = [url for url in self.requests if not url.startswith(self.base)]
         assert outside == [], outside
         assert self.dialogs == []

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser import LocalSite
 from hostile_site import MARKER, HostileBuild, hostile_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["hostile_build"]  # the session fixture, imported so pytest finds it here
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("needs Chromium at /usr/bin/chromium", allow_module_level=True)
 
 # Elements and attributes that only an injected payload would put in a page.
 FIND_INJECTED = """(marker) => {
@@ -44,27 +36,16 @@ FIND_INJECTED = """(marker) => {
 _BENIGN_FACET = re.compile(r"browse/(?:tags/t|services/s)(?:[3-9]|\d\d+)/index\.html")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(hostile_build: HostileBuild) -> Iterator[str]:
     """Serve the hostile site on 127.0.0.1 and return its base URL."""
-    handler = functools.partial(_Handler, directory=str(hostile_build.site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with LocalSite(hostile_build.site) as local:
+        yield local.base
 
 
-def test_no_payload_runs_on_any_page(hostile_build: HostileBuild, served: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_no_payload_runs_on_any_page(
+    hostile_build: HostileBuild, served: str, chromium: Any
+) -> None:
     every = sorted(
         path.relative_to(hostile_build.site).as_posix()
         for path in hostile_build.site.rglob("*.html")
@@ -80,42 +61,31 @@ def test_no_payload_runs_on_any_page(hostile_build: HostileBuild, served: str) -
     errors: list[str] = []
     requests: list[str] = []
     injected: dict[str, list[str]] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
-            page.on("console", lambda m: console.append(f"{page.url}: {m.text}"))
-            page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-            page.on("request", lambda r: requests.append(r.url))
-            for relative in pages:
-                page.goto(served + relative, wait_until="load")
-                # Give onerror/onload/ontoggle/onfocus handlers time to fire.
-                page.wait_for_timeout(150)
-                page.mouse.move(200, 300)
-                found = page.evaluate(FIND_INJECTED, MARKER)
-                if found:
-                    injected[relative] = found
-            # Search the payload text with Material's search: results render page text.
-            page.goto(served, wait_until="load")
-            page.keyboard.press("/")
-            page.keyboard.type(MARKER)
-            page.wait_for_timeout(1500)
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+        page.on("console", lambda m: console.append(f"{page.url}: {m.text}"))
+        page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+        page.on("request", lambda r: requests.append(r.url))
+        for relative in pages:
+            page.goto(served + relative, wait_until="load")
+            # Give onerror/onload/ontoggle/onfocus handlers time to fire.
+            page.wait_for_timeout(150)
+            page.mouse.move(200, 300)
             found = page.evaluate(FIND_INJECTED, MARKER)
             if found:
-                injected["search results"] = found
-        finally:
-            browser.close()
+                injected[relative] = found
+        # Search the payload text with Material's search: results render page text.
+        page.goto(served, wait_until="load")
+        page.keyboard.press("/")
+        page.keyboard.type(MARKER)
+        page.wait_for_timeout(1500)
+        found = page.evaluate(FIND_INJECTED, MARKER)
+        if found:
+            injected["search results"] = found
+    finally:
+        context.close()
     assert not dialogs, dialogs
     assert not [line for line in console if MARKER in line], console
     assert not errors, errors

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser import LocalSite
 from conftest import FIXTURES, REPO, BuildSite
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 HOSTILE = """\
 ---
@@ -34,34 +29,6 @@ Body.
 """
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("/usr/bin/chromium is missing; CI must install Debian's chromium")
-        pytest.skip("headless Chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def served(build_site: BuildSite) -> Iterator[str]:
     files: dict[str, str | bytes] = {SEED.name: SEED.read_text(encoding="utf-8")}
@@ -69,15 +36,8 @@ def served(build_site: BuildSite) -> Iterator[str]:
         files[path.name] = path.read_text(encoding="utf-8")
     files["2022-02-02-hostile.md"] = HOSTILE
     site = build_site(files)
-    handler = functools.partial(_Quiet, directory=str(site.site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LocalSite(site.site_dir) as local:
+        yield local.base.rstrip("/")
 
 
 def _titles(page: Any) -> list[str]:

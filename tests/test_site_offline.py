@@ -9,20 +9,22 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from browser import browser_page, external, serve
+from browser import LocalSite, Watched
 from conftest import REPO
 
 pytestmark = pytest.mark.browser
 
 
-def test_repository_site_stays_offline(tmp_path: Path) -> None:
+def test_repository_site_stays_offline(tmp_path: Path, chromium: Any) -> None:
     site_dir = tmp_path / "site"
     build(load_config(str(REPO / "mkdocs.yml"), site_dir=str(site_dir)))
-    pages = ["", "insights/", "postmortems/2024-03-08-auth-outage/"]
-    with serve(site_dir) as base, browser_page() as (page, requests):
-        p: Any = page
+    pages = ["", "catalog/", "insights/", "search/", "postmortems/2024-03-08-auth-outage/"]
+    watched = Watched(chromium)
+    with LocalSite(site_dir) as local:
         for url in pages:
-            p.goto(base + url)
-            p.wait_for_load_state("networkidle")
-    assert len(requests) > len(pages)
-    assert external(requests) == []
+            watched.page.goto(local.base + url)
+            watched.page.wait_for_load_state("networkidle")
+    watched.close()
+    assert len(watched.requests) > len(pages)
+    assert watched.external() == []
+    assert watched.errors == []
