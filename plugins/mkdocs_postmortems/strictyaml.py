@@ -221,6 +221,9 @@ def parse(text: str) -> Parsed:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        if "nesting depth" in message:
+            # PyYAML 6.0.4 and later stop deep flow nesting in the scanner, before our check.
+            raise _depth_problem(line) from None
         raise YamlProblem(f"invalid YAML: {message}", line, _yaml_hint(text, line)) from None
     except yaml.YAMLError as error:
         raise YamlProblem(f"invalid YAML: {error}", None) from None
