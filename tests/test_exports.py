@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from conftest import REPO, BuildSite, Site, parse_html, postmortem
+from conftest import REPO, VALID_FRONT_MATTER, BuildSite, Site, parse_html, postmortem
 from mkdocs_postmortems.catalog import Settings, build_catalog
 from mkdocs_postmortems.exports import (
     CSV_COLUMNS,
@@ -19,8 +19,12 @@ from mkdocs_postmortems.exports import (
     ExportContext,
     atom_feed,
     csv_cell,
+    record,
 )
+from mkdocs_postmortems.loader import load_bytes
 from mkdocs_postmortems.model import Postmortem
+from mkdocs_postmortems.schema import FIELDS, IMPACT_FIELDS
+from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_TITLE = 'Disk full <script>alert("t")</script> & </title> ]]>'
@@ -106,8 +110,8 @@ def test_json_has_every_record_with_computed_fields(site: Site) -> None:
     assert alpha["started"] == "2024-01-10T10:00:00+00:00"
     assert data["postmortems"][1]["title"] == HOSTILE_TITLE  # data, kept as written
     # Every record's url is a page of the site.
-    for record in data["postmortems"]:
-        assert (site.site_dir / record["url"] / "index.html").is_file()
+    for entry in data["postmortems"]:
+        assert (site.site_dir / entry["url"] / "index.html").is_file()
 
 
 def test_exports_page_documents_every_json_field_and_csv_column(site: Site) -> None:
@@ -252,3 +256,25 @@ def test_free_form_extra_values_are_written_as_json(build_site: BuildSite) -> No
     assert written["notes"] == {"k": "v"}
     assert str(written["reviewed"]) == "2024-05-01"
     assert str(written["cost"]) == "1.5"
+
+
+def test_every_front_matter_field_reaches_the_json_record() -> None:
+    """A field added to the schema must be exported too, not dropped without a word."""
+    text = postmortem(
+        VALID_FRONT_MATTER
+        + "latent_since: 2024-04-01T00:00:00Z\n"
+        + "impact: {description: d, regions: [eu], figures: [{label: Sites, value: '3'}]}\n"
+    )
+    pm = load_bytes(text.encode(), "2024-05-02-checkout.md", DEFAULT_VOCABULARIES)
+    assert isinstance(pm, Postmortem)
+    context = ExportContext("Site", lambda p: f"postmortems/{p.id}/", None)
+    exported = record(pm, context, date(2024, 6, 1))
+    assert {field.name for field in FIELDS} <= set(exported)
+    impact = exported["impact"]
+    assert isinstance(impact, dict)
+    assert {field.name for field in IMPACT_FIELDS} <= set(impact)
+    assert impact["figures"] == [{"label": "Sites", "value": "3"}]
+    assert exported["latent_since"] == "2024-04-01T00:00:00+00:00"
+    durations = exported["durations"]
+    assert isinstance(durations, dict)
+    assert durations["latent_for"] == {"seconds": 2710800, "human": "31 d 9 h"}

@@ -67,6 +67,7 @@ RECORD_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("summary", "string", "What happened, the impact and the fix."),
     ("root_cause", "string", "What was wrong, in prose."),
     ("services", "list of strings", "The services that failed or were affected."),
+    ("latent_since", "datetime or null", "When the cause was introduced, if it lay dormant."),
     ("started", "datetime or null", "When impact began (ISO 8601 with offset)."),
     ("detected", "datetime or null", "When the incident was noticed."),
     ("mitigated", "datetime or null", "When impact ended or the fix was deployed."),
@@ -82,7 +83,7 @@ RECORD_FIELDS: tuple[tuple[str, str, str], ...] = (
         "impact",
         "object or null",
         "`description`, `users_affected_percent`, `users_affected`, `requests_failed_percent`, "
-        "`regions`, `data_loss`, `customer_facing`.",
+        "`regions`, `figures` (list of `{label, value}`), `data_loss`, `customer_facing`.",
     ),
     ("timeline", "list of objects", "Key moments: `at`, `event`, `approximate`."),
     (
@@ -99,7 +100,7 @@ RECORD_FIELDS: tuple[tuple[str, str, str], ...] = (
     (
         "durations",
         "object",
-        "Computed: `time_to_detect`, `time_to_mitigate`, `time_to_resolve` and "
+        "Computed: `latent_for`, `time_to_detect`, `time_to_mitigate`, `time_to_resolve` and "
         "`impact_duration`, each `{seconds, human}` or null when a time is missing.",
     ),
     ("action_items_total", "integer", "Computed: number of action items."),
@@ -154,6 +155,7 @@ def record(pm: Postmortem, context: ExportContext, today: date) -> dict[str, obj
         "summary": pm.summary,
         "root_cause": pm.root_cause,
         "services": list(pm.services),
+        "latent_since": _iso(pm.latent_since),
         "started": _iso(pm.started),
         "detected": _iso(pm.detected),
         "mitigated": _iso(pm.mitigated),
@@ -173,6 +175,7 @@ def record(pm: Postmortem, context: ExportContext, today: date) -> dict[str, obj
             "users_affected": impact.users_affected,
             "requests_failed_percent": impact.requests_failed_percent,
             "regions": list(impact.regions),
+            "figures": [{"label": label, "value": value} for label, value in impact.figures],
             "data_loss": impact.data_loss,
             "customer_facing": impact.customer_facing,
         },
@@ -191,6 +194,7 @@ def record(pm: Postmortem, context: ExportContext, today: date) -> dict[str, obj
         "authors": list(pm.authors),
         "extra": pm.extra,
         "durations": {
+            "latent_for": _duration(pm.latent_for),
             "time_to_detect": _duration(pm.time_to_detect),
             "time_to_mitigate": _duration(pm.time_to_mitigate),
             "time_to_resolve": _duration(pm.time_to_resolve),
