@@ -58,7 +58,7 @@ from .lint import Context, LintConfig, run_rules
 from .loader import Rejected
 from .model import Postmortem
 from .pages import GeneratedPage, Layout, home_page, shorten
-from .problems import Level
+from .problems import Level, Problem
 from .recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
 from .related import Related
 from .sanitize import sanitize_html
@@ -234,16 +234,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
         self.catalog = load_catalog(self.root, self.settings)
-        _report(self.catalog)
+        problems = list(self.catalog.problems)
         if self.config.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
-            for finding in run_rules(self.catalog, context):
-                # Errors fail `mkdocs build --strict`, as the loading checks' errors do.
-                level = log.warning if finding.problem.level == Level.ERROR else log.info
-                level(finding.problem.format())
+            problems += [finding.problem for finding in run_rules(self.catalog, context)]
+        _report(problems)
         found = recurrences(self.catalog, self.config.recurrence_window)
         self._recurrence_list = found
         self._recurrences = by_incident(found)
@@ -497,13 +495,14 @@ def _body_source(body: str) -> str:
     return "\n" + body
 
 
-def _report(catalog: Catalog) -> None:
-    for problem in catalog.problems:
+def _report(problems: list[Problem]) -> None:
+    # Errors are warnings so `mkdocs build --strict` fails on them; advice stays at info.
+    for problem in problems:
         if problem.level == Level.ERROR:
             log.warning(problem.format())
         else:
             log.info(problem.format())
-    errors = len(catalog.errors)
+    errors = sum(1 for problem in problems if problem.level == Level.ERROR)
     if errors:
         log.warning(
             f"{errors} problem{'s' if errors != 1 else ''} in the postmortems folder; "
