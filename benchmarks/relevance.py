@@ -126,8 +126,10 @@ def score_related(
 
 def print_table(rows: dict[str, dict[str, float]], stream: Any = sys.stdout) -> None:
     """Print one line per surface."""
-    print(f"{'surface':<34}{'n':>4}{'hit@3':>8}{'MRR@10':>8}{'recall@5':>10}{'earlier@5':>11}",
-          file=stream)
+    print(
+        f"{'surface':<34}{'n':>4}{'hit@3':>8}{'MRR@10':>8}{'recall@5':>10}{'earlier@5':>11}",
+        file=stream,
+    )
     for name, row in rows.items():
         earlier = f"{row['earlier@5']:>11.2f}" if "earlier@5" in row else f"{'':>11}"
         print(

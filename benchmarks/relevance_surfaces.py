@@ -24,8 +24,8 @@ from typing import Any
 
 import frontmatter
 
-from mkdocs_postmortems.catalog import Settings, load_catalog
-from mkdocs_postmortems.cli import main as cli_main
+from mkdocs_postmortems.cli.main import main as cli_main
+from mkdocs_postmortems.core.catalog import Settings, load_catalog
 
 CHROMIUM = "/usr/bin/chromium"
 Ranker = Callable[[str], list[str]]  # query -> ranked ids
@@ -48,8 +48,8 @@ def cli_ranker(repo: Path, cache: Path) -> Ranker:
     """Return `postmortems search QUERY --json` over the repository's postmortems."""
 
     def rank(query: str) -> list[str]:
-        argv = ["search", query, "--json", "--limit", "10"]
-        code, out = _run_cli([*argv, "--config", str(repo / "mkdocs.yml"), "--cache-dir", str(cache)])
+        site = ["--config", str(repo / "mkdocs.yml"), "--cache-dir", str(cache)]
+        _code, out = _run_cli(["search", query, "--json", "--limit", "10", *site])
         return [hit["id"] for hit in json.loads(out)] if out.strip() else []
 
     rank("warm up")
@@ -58,7 +58,7 @@ def cli_ranker(repo: Path, cache: Path) -> Ranker:
 
 def related_lists(folder: Path, cache: Path) -> dict[str, list[str]]:
     """Return the related ids of every postmortem under `folder`, as the plugin computes them."""
-    from mkdocs_postmortems.search import SearchIndex
+    from mkdocs_postmortems.search.store import SearchIndex
 
     catalog = load_catalog(folder, Settings())
     generation = SearchIndex(cache).update(catalog.postmortems).generation
@@ -102,8 +102,17 @@ def import_corpora(corpora: Path, groups: list[dict[str, Any]], out: Path) -> Im
 def build_site(repo: Path, site: Path, cache: Path) -> Path:
     """Build the repository's site into `site` with `mkdocs build` and return it."""
     subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(repo / "mkdocs.yml"), "-d",
-         str(site)],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "-q",
+            "-f",
+            str(repo / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
         check=True,
         cwd=repo,
     )
