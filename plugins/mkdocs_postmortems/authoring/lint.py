@@ -372,6 +372,8 @@ def check_blameless_language(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
 
 def _link_targets(pm: Postmortem) -> Iterator[tuple[int, int, str, str]]:
     """Yield (line, column, kind, target) for every link and image in the body."""
+    if "](" not in pm.body and "]:" not in pm.body and "<" not in pm.body:
+        return  # no link syntax at all, so no need to split the body into lines
     for line in _body_lines(pm):
         if line.in_code:
             continue
@@ -498,9 +500,8 @@ def run_rules(catalog: Catalog, ctx: Context, cache: BuildCache | None = None) -
             findings += _file_findings(pm, ctx)
         else:
             digest = pm.digest + settings
-            findings += cache.get_or_compute(
-                "lint", pm.path, digest, lambda pm=pm: _file_findings(pm, ctx)
-            )
+            compute = functools.partial(_file_findings, pm, ctx)
+            findings += cache.get_or_compute("lint", pm.path, digest, compute)
         findings += _findings(pm, ctx, [rule for rule in RULES if rule.reads_files])
     return sorted(findings, key=_order)
 

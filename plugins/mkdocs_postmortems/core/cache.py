@@ -23,15 +23,18 @@ site.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
+import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
 FORMAT_VERSION = 1  # bump when what is cached changes shape
 FILE_NAME = "build-cache.pickle"
+ABANDONED_AFTER_S = 600  # a temporary file this old was left by a writer that died
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
@@ -69,9 +72,7 @@ class BuildCache:
         """Return the cache file, or None for a cache kept in memory only."""
         return None if self.folder is None else self.folder / FILE_NAME
 
-    def get_or_compute(
-        self, space: str, key: Hashable, digest: str, compute: Callable[[], T]
-    ) -> T:
+    def get_or_compute(self, space: str, key: Hashable, digest: str, compute: Callable[[], T]) -> T:
         """Return the value of `key` for `digest`, computing and storing it on a miss."""
         entries = self._entries.setdefault(space, {})
         self._used.setdefault(space, set()).add(key)
@@ -103,13 +104,23 @@ class BuildCache:
             return
         data = pickle.dumps((self.salt, self._entries), protocol=pickle.HIGHEST_PROTOCOL)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned()
         temporary = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         try:
             temporary.write_bytes(data)
-            os.replace(temporary, self.path)
+            temporary.replace(self.path)
         finally:
             temporary.unlink(missing_ok=True)
         self._changed = False
+
+    def _remove_abandoned(self) -> None:
+        # A writer killed between writing and renaming leaves its temporary file; one that old
+        # cannot belong to a writer still running (a save takes well under a second).
+        assert self.folder is not None
+        for leftover in self.folder.glob(f".{FILE_NAME}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if time.time() - leftover.stat().st_mtime > ABANDONED_AFTER_S:
+                    leftover.unlink()
 
     def _read(self) -> None:
         if self.path is None:

@@ -29,6 +29,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
 from ..analysis.related import Related
 from ..authoring.lint import Context, LintConfig, run_rules
+from ..core.cache import BuildCache
 from ..core.catalog import Catalog, Settings, load_catalog
 from ..core.loader import Rejected
 from ..core.model import Postmortem
@@ -75,6 +76,7 @@ from ..views.search_page import (
     search_terms,
     similar_links,
 )
+from .incremental import PageDigests, TrackedFile, digest
 
 log = get_plugin_logger("postmortems")
 
@@ -172,6 +174,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._synonyms: Table = {}
         self._env: Any = None
         self.cache_dir = Path(".cache/postmortems")
+        self._cache = BuildCache(None, salt="")
+        self._dirty = False
+        self._digests = PageDigests()
+        self._page_data_memo: dict[str, tuple[str, Any] | None] = {}
+        self._titles: dict[str, str] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Keep this plugin, so its caches, across `mkdocs serve` rebuilds; note `--dirty`."""
+        self._dirty = dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -222,6 +233,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                     f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
                     "search index must not be published or watched: use e.g. .cache/postmortems"
                 )
+        if self._cache.folder != self.cache_dir:
+            self._cache = BuildCache(self.cache_dir)
         page = self.config.search_page
         if page and (not page.endswith(".md") or ".." in page.split("/") or page.startswith("/")):
             raise PluginError(
@@ -233,14 +246,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
-        self.catalog = load_catalog(self.root, self.settings)
+        self._cache.begin()
+        self.catalog = load_catalog(self.root, self.settings, self._cache)
         problems = list(self.catalog.problems)
         if self.config.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
-            problems += [finding.problem for finding in run_rules(self.catalog, context)]
+            findings = run_rules(self.catalog, context, self._cache)
+            problems += [finding.problem for finding in findings]
         _report(problems)
         found = recurrences(self.catalog, self.config.recurrence_window)
         self._recurrence_list = found
@@ -277,7 +292,61 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         )
         if self.config.search_page:
             self._add_search_files(files, config)
+        self._page_data_memo = {}
+        if self._dirty:
+            self._mark_unchanged(files, config)
         return files
+
+    def _mark_unchanged(self, files: Files, config: MkDocsConfig) -> None:
+        """Let a dirty build skip the pages whose Markdown and template data did not change."""
+        self._digests.begin()
+        pages = [f for f in files if isinstance(f, TrackedFile) and f.is_documentation_page()]
+        config_file = Path(config.config_file_path or ".")
+        shared = digest(
+            sorted(self.config.items()),
+            config_file.stat().st_mtime_ns if config_file.is_file() else 0,
+            [(f.src_uri, f.inclusion.name) for f in pages],
+            # Every page shows the navigation: the titles of the pages in it.
+            [_front_matter(page.markdown) for page in self._generated.values() if page.in_nav],
+            # Incident cards link facet values to their pages by slug.
+            sorted(self._facets._slugs.items()),
+        )
+        whole = [(pm.path, pm.digest) for pm in self.catalog]
+        for file in pages:
+            uri = file.src_uri
+            own: object
+            if (pm := self._incidents.get(uri)) is not None:
+                own = self._incident_inputs(pm)
+            elif (page := self._generated.get(uri)) is not None:
+                listed = [(pm.path, pm.digest) for pm in page.listing]
+                own = (page.markdown, listed, whole if uri == CATALOG_URI else None)
+            else:
+                own = self._rejected.get(uri)
+            self._digests.mark(file, digest(shared, own))
+            if file.unchanged and uri in self._titles:
+                # The page is not read again, but the navigation of the pages that are shows it.
+                file.page = Page(self._titles[uri], file, config)
+            else:
+                file.unchanged = False
+
+    def _incident_inputs(self, pm: Postmortem) -> tuple[object, ...]:
+        """Return what an incident page is made from: the file, and what its card shows."""
+        recurring = [
+            (r.previous.id, r.days, r.category, r.service) for r in self._recurrences.get(pm.id, [])
+        ]
+        # The card shows the best related incidents and why, not their scores (which move
+        # with every edit anywhere in the corpus).
+        shown_similar = self._related.get(pm.id, [])[: max(self.config.related, 0)]
+        similar = [(other, reasons) for other, _score, reasons in shown_similar]
+        others = {*pm.related, *(r[0] for r in recurring), *(other for other, _ in similar)}
+        shown = [(o, other.digest) for o in sorted(others) if (other := self.catalog.get(o))]
+        return (pm.digest, pm.related, pm.problems, recurring, similar, shown)
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Remember the title of each generated page, for the navigation of dirty builds."""
+        if self._dirty and page.title is not None and isinstance(page.file, TrackedFile):
+            self._titles[page.file.src_uri] = page.title
+        return output
 
     def _index(self) -> None:
         try:
@@ -348,7 +417,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 f"postmortems: the docs folder already has '{uri}'; move it or set the "
                 "plugin's url_prefix to another folder"
             )
-        file = File.generated(config, uri, content=content, inclusion=inclusion)
+        file = TrackedFile.generated(config, uri, content=content, inclusion=inclusion)
         file.edit_uri = None
         files.append(file)
 
@@ -406,46 +475,68 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     ) -> TemplateContext:
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
+        if uri in self._page_data_memo:
+            data = self._page_data_memo[uri]
+        else:
+            data = self._page_data(uri, page.url, config)
+        if data is not None:
+            context[data[0]] = data[1]  # type: ignore[literal-required]
+        return context
+
+    def _page_data(
+        self, uri: str, here: str | None, config: MkDocsConfig
+    ) -> tuple[str, Any] | None:
+        """Return the name and value of what the template of page `uri` shows, if anything."""
+        if here is None:
+            return None
         if (pm := self._incidents.get(uri)) is not None:
 
             def url_for(ident: str) -> str | None:
                 other = self.catalog.get(ident)
-                if other is None or page.url is None:
+                if other is None:
                     return None
-                return get_relative_url(
-                    _url_of(self.layout.incident_uri(other.path), config), page.url
-                )
+                return get_relative_url(_url_of(self.layout.incident_uri(other.path), config), here)
 
             card = incident_card(pm, self.catalog, url_for)
             card["recurrences"] = recurrence_card(
                 self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
             )
-            here = page.url or ""
             card["facet_links"] = card_facet_links(
                 pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
             )
             card["similar"] = similar_links(
                 pm.id, self.catalog, self._related, url_for, max(self.config.related, 0)
             )
-            context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
-        elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
-            context["pm_catalog"] = {  # type: ignore[typeddict-unknown-key]
-                "rows": catalog_rows(self.catalog, self._row_url(page.url, config)),
+            return "postmortem", card
+        if uri == CATALOG_URI and uri in self._generated:
+            return "pm_catalog", {
+                "rows": catalog_rows(self.catalog, self._row_url(here, config)),
                 "filters": catalog_filters(self.catalog),
                 "total": len(self.catalog),
             }
-        elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
-            rows = listing_rows(generated.listing, self._row_url(page.url, config))
-            context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
-        elif (rejected := self._rejected.get(uri)) is not None:
-            context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
-        return context
+        if (generated := self._generated.get(uri)) and generated.listing:
+            return "pm_listing", listing_rows(generated.listing, self._row_url(here, config))
+        if (rejected := self._rejected.get(uri)) is not None:
+            return "rejected", rejected_card(rejected)
+        return None
 
     def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
         def url(pm: Postmortem) -> str:
             return get_relative_url(_url_of(self.layout.incident_uri(pm.path), config), here)
 
         return url
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Keep what this build parsed and linted, and its page digests, for the next one."""
+        if self._dirty:
+            self._digests.commit()
+        try:
+            self._cache.save()
+        except OSError as error:
+            log.warning(
+                f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
+                "the next build reads every postmortem again (check the folder or cache_dir)"
+            )
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -487,6 +578,11 @@ def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | No
 def _url_of(uri: str, config: MkDocsConfig) -> str:
     stem = uri.removesuffix(".md")
     return f"{stem}/" if config.use_directory_urls else f"{stem}.html"
+
+
+def _front_matter(markdown: str) -> str:
+    """Return the front matter block of a generated page (its title and options)."""
+    return markdown.split("\n---\n", 1)[0]
 
 
 def _body_source(body: str) -> str:
