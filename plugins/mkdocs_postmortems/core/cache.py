@@ -74,18 +74,33 @@ class BuildCache:
 
     def get_or_compute(self, space: str, key: Hashable, digest: str, compute: Callable[[], T]) -> T:
         """Return the value of `key` for `digest`, computing and storing it on a miss."""
-        entries = self._entries.setdefault(space, {})
-        self._used.setdefault(space, set()).add(key)
-        found = entries.get(key)
+        found = self.lookup(space, key, digest)
+        if found is not None:
+            value: T = found
+            return value
+        value = compute()
+        self.store(space, key, digest, value)
+        return value
+
+    def lookup(self, space: str, key: Hashable, digest: str) -> Any | None:
+        """Return the value stored for `key` if it was computed for `digest`, else None."""
+        self.keep(space, key)
+        found = self._entries.get(space, {}).get(key)
         if found is not None and found[0] == digest:
             self.hits += 1
-            value: T = found[1]
-            return value
+            return found[1]
         self.misses += 1
-        value = compute()
-        entries[key] = (digest, value)
+        return None
+
+    def store(self, space: str, key: Hashable, digest: str, value: object) -> None:
+        """Keep `value` as what `key` is for `digest`."""
+        self.keep(space, key)
+        self._entries.setdefault(space, {})[key] = (digest, value)
         self._changed = True
-        return value
+
+    def keep(self, space: str, key: Hashable) -> None:
+        """Keep the entry of `key` through this build's save, whether or not it is looked up."""
+        self._used.setdefault(space, set()).add(key)
 
     def begin(self) -> None:
         """Start a build: entries it does not use are dropped when it saves."""

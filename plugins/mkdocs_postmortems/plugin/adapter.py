@@ -77,6 +77,7 @@ from ..views.search_page import (
     similar_links,
 )
 from .incremental import PageDigests, TrackedFile, digest
+from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
 
@@ -179,6 +180,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._digests = PageDigests()
         self._page_data_memo: dict[str, tuple[str, Any] | None] = {}
         self._titles: dict[str, str] = {}
+        self._rendered = RenderedPages(self._cache)
+        self._files_key = ""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this plugin, so its caches, across `mkdocs serve` rebuilds; note `--dirty`."""
@@ -217,6 +220,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
         self._configure_search(config)
+        self._rendered = rendered_pages(self._cache, config, self)
         return config
 
     def _configure_search(self, config: MkDocsConfig) -> None:
@@ -293,6 +297,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self.config.search_page:
             self._add_search_files(files, config)
         self._page_data_memo = {}
+        # Listing pages link to incident pages: their HTML depends on which pages exist.
+        self._files_key = digest(sorted((f.src_uri, f.inclusion.name) for f in files))
+        for uri in [*self._incidents, *self._generated]:
+            self._cache.keep("html", uri)  # a dirty build renders only some of them
         if self._dirty:
             self._mark_unchanged(files, config)
         return files
@@ -434,12 +442,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # The site sidebar holds no incidents; hiding it gives the card room.
                 "hide": ["navigation"],
             }
-            return normalize_lists(pm.body)
+            body = normalize_lists(pm.body)
+            terms = search_terms(self.catalog, pm.id)
+            return "" if self._rendered.reuse(page, body, [terms]) else body
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta = {
                 "title": str(escape(f"Problems in {rejected.path}")),
                 "template": "postmortems/rejected.html",
             }
+            return ""
+        if uri in self._generated and self._rendered.reuse(page, markdown, [self._files_key]):
             return ""
         return markdown
 
@@ -458,8 +470,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         Material's search indexes the page content only, not the card our template draws
         around it; without this block a root cause could not be found from its search box.
         """
+        if (kept := self._rendered.restore(page)) is not None:
+            return kept
         pm = self._incidents.get(page.file.src_uri)
         if pm is None:
+            if page.file.src_uri in self._generated:
+                self._rendered.keep(page, html, links_in_digest=True)
             return html
         # The body is author-written Markdown that may hold raw HTML: keep only safe markup.
         html = sanitize_html(html)
@@ -468,6 +484,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._env = config.theme.get_env()
         terms = search_terms(self.catalog, pm.id)
         block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+        self._rendered.keep(page, html + block, links_in_digest=False)
         return html + block
 
     def on_page_context(

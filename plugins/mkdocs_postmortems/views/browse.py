@@ -53,6 +53,9 @@ def _plural(count: int, word: str) -> str:
 
 
 def _page(title: str, body: str, **options: Any) -> str:
+    # Listing pages repeat what the incident pages say: they stay out of Material's search
+    # index (`searchable=False`), which would otherwise list every incident many times over
+    # and spend a third of a build's search indexing on them.
     return front_matter(title, **options) + body
 
 
@@ -96,7 +99,14 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
         "filtered view can be shared as a link.\n"
     )
     return GeneratedPage(
-        CATALOG_URI, _page("Catalog", body, template=CATALOG_TEMPLATE, hide=["navigation", "toc"])
+        CATALOG_URI,
+        _page(
+            "Catalog",
+            body,
+            searchable=False,
+            template=CATALOG_TEMPLATE,
+            hide=["navigation", "toc"],
+        ),
     )
 
 
@@ -264,7 +274,7 @@ def facet_index_page(
     body = [f"# {md_text(kind.title)}\n\n"]
     if not group:
         body.append(f"No incident has a {md_text(kind.singular)} yet.\n")
-        return GeneratedPage(uri, _page(kind.title, "".join(body)))
+        return GeneratedPage(uri, _page(kind.title, "".join(body), searchable=False))
     ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
     body.append(
         f"{_plural(len(group), kind.singular)}"
@@ -284,7 +294,7 @@ def facet_index_page(
             f"| {format_duration(stats.median_time_to_resolve)} "
             f"| {facet.incidents[0].date.isoformat()} |\n"
         )
-    return GeneratedPage(uri, _page(kind.title, "".join(body)))
+    return GeneratedPage(uri, _page(kind.title, "".join(body), searchable=False))
 
 
 # --- root causes, lessons, follow-ups ----------------------------------------------------------
@@ -332,7 +342,7 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
             f"{md_text(pm.severity or 'unknown')}): {md_text(shorten(pm.root_cause, 300))}\n"
             for pm in members
         ]
-    return GeneratedPage(uri, _page("Root causes", "".join(body)))
+    return GeneratedPage(uri, _page("Root causes", "".join(body), searchable=False))
 
 
 def _theme(pm: Postmortem) -> str:
@@ -397,7 +407,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
         body += rows
     else:
         body.append("No postmortem records lessons yet.\n")
-    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body))))
+    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body), searchable=False)))
     return pages
 
 
@@ -481,7 +491,9 @@ def follow_ups_page(catalog: Catalog, layout: Layout) -> GeneratedPage:
                 for pm, item in rows
             ]
             body.append("\n")
-    return GeneratedPage(uri, _page("Follow-ups", "".join(body), hide=["navigation"]))
+    return GeneratedPage(
+        uri, _page("Follow-ups", "".join(body), searchable=False, hide=["navigation"])
+    )
 
 
 def _open_statuses(statuses: list[str]) -> set[str]:

@@ -111,7 +111,10 @@ def home_page(
     links: list[tuple[str, str]] | None = None,
 ) -> GeneratedPage:
     """Return the home page: what the knowledge base holds, `links` to browse, the newest."""
-    parts = [front_matter("Postmortems", hide=["navigation"]), "# Postmortem knowledge base\n\n"]
+    parts = [
+        front_matter("Postmortems", hide=["navigation"], searchable=False),
+        "# Postmortem knowledge base\n\n",
+    ]
     count = len(catalog)
     severities = Counter(pm.severity or "unknown" for pm in catalog)
     order = [term.value for term in catalog.settings.terms("severity")] + ["unknown"]
