@@ -23,6 +23,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 WIDTHS = (("desktop", 1280, "light"), ("desktop-dark", 1280, "dark"), ("phone", 390, "light"))
@@ -120,7 +121,12 @@ def page_kinds(site: Path) -> list[tuple[str, str]]:
 
 
 def measure_site(
-    chromium: Any, base: str, site: Path, out: Path | None = None, full: bool = False
+    chromium: Any,
+    base: str,
+    site: Path,
+    out: Path | None = None,
+    full: bool = False,
+    only: Sequence[str] = (),
 ) -> list[Measure]:
     """Open every page kind of the site served at `base` at every width and measure it.
 
@@ -135,6 +141,8 @@ def measure_site(
         try:
             page = context.new_page()
             for kind, path in page_kinds(site):
+                if only and kind not in only:
+                    continue
                 page.goto(base + path, wait_until="load")
                 data = page.evaluate(MEASURE, list(TITLE_HEADERS))
                 result = Measure(
@@ -186,7 +194,8 @@ def main(argv: list[str]) -> int:
     with sync_playwright() as playwright, LocalSite(site) as served:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            results = measure_site(chromium, served.base, site, out, full="--full" in argv)
+            only = [arg.removeprefix("--only=") for arg in argv if arg.startswith("--only=")]
+            results = measure_site(chromium, served.base, site, out, "--full" in argv, only)
         finally:
             chromium.close()
     json.dump([asdict(r) for r in results], sys.stdout, indent=1)
