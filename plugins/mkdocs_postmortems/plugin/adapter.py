@@ -49,6 +49,7 @@ from ..views.browse import (
     listing_rows,
     recurrence_card,
 )
+from ..views.follow_ups import parse_ages
 from ..views.card import incident_card, rejected_card
 from ..views.exports import (
     CSV_URI,
@@ -64,6 +65,7 @@ from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
 from ..views.insights import Insights, insights_page
 from ..views.layout import GeneratedPage, Layout, home_page, shorten
+from ..views.body import fold_repeated
 from ..views.sanitize import sanitize_html
 from ..views.search_page import (
     ASSETS,
@@ -133,6 +135,9 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
     related = c.Type(int, default=5)
     """How many related incidents an incident page lists (0 for none)."""
 
+    follow_up_ages = c.Optional(c.Type(dict))
+    """Weeks after which follow-ups not done are flagged, per priority; default P0/P1: 4, 8."""
+
 
 def build_date(configured: str | None) -> date:
     """Return the build date: the configured one, else SOURCE_DATE_EPOCH, else today (UTC)."""
@@ -188,6 +193,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             {k: v for k, v in self.config.items() if k in ("required_sections", "blameless_words")},
             [term.value for term in vocabularies["severity"]],
         )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.follow_up_ages, errors = parse_ages(self.config.follow_up_ages)
         if errors:
             raise PluginError("postmortems: " + "; ".join(errors))
         self.edit_base = _edit_base(self.config.edit_uri, config, self.root)
@@ -318,7 +326,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         pages += [self._insights.page, exports_page()]
         if self.config.search_page:
             pages.append(search_page(self.config.search_page))
-        return pages + browse_pages(self.catalog, self.layout, self._facets)
+        return pages + browse_pages(
+            self.catalog, self.layout, self._facets, self.follow_up_ages
+        )
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the chart files and the exports, by site path."""
@@ -393,7 +403,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if pm is None:
             return html
         # The body is author-written Markdown that may hold raw HTML: keep only safe markup.
-        html = sanitize_html(html)
+        html = fold_repeated(sanitize_html(html), pm)
         if self._env is None:
             # Pages are rendered before on_env runs, so the block gets its own environment.
             self._env = config.theme.get_env()
@@ -437,6 +447,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
             rows = listing_rows(generated.listing, self._row_url(page.url, config))
             context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
+        elif (generated := self._generated.get(uri)) and generated.data and page.url is not None:
+            data = generated.data(self._row_url(page.url, config))
+            context["pm_data"] = data  # type: ignore[typeddict-unknown-key]
         elif (rejected := self._rejected.get(uri)) is not None:
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
         return context

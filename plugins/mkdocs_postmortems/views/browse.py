@@ -29,12 +29,12 @@ from ..analysis.facets import (
 from ..analysis.recurrence import Recurrence
 from ..core.catalog import Catalog, Settings
 from ..core.model import ActionItem, Postmortem, format_duration
+from .follow_ups import FOLLOW_UPS_URI, AgeFlags, follow_ups_page
 from .layout import GeneratedPage, Layout, front_matter, shorten
-from .markup import md_link, md_text
+from .markup import css_class, md_link, md_rich, md_text, render_inline, severity_badge, title_header
 
 CATALOG_URI = "catalog.md"
 ROOT_CAUSES_URI = "root-causes.md"
-FOLLOW_UPS_URI = "follow-ups.md"
 LESSONS_FOLDER = "lessons"
 BROWSE_FOLDER = "browse"
 CATALOG_TEMPLATE = "postmortems/catalog.html"
@@ -120,6 +120,7 @@ def catalog_rows(catalog: Catalog, url_for: Callable[[Postmortem], str]) -> list
                 "date": escape(pm.date.isoformat()),
                 "year": escape(str(pm.date.year)),
                 "severity": escape(severity),
+                "severity_class": css_class(severity),
                 "severity_rank": settings.severity_rank(severity),
                 "services": [escape(s) for s in pm.services],
                 "categories": [escape(c) for c in pm.root_cause_categories],
@@ -189,7 +190,7 @@ def _stats_markdown(
     stats: FacetStats, from_uri: str, layout: Layout, found: FacetSet, link_categories: bool = True
 ) -> str:
     parts = ["| Severity | Incidents |\n| --- | ---: |\n"]
-    parts += [f"| {md_text(name)} | {count} |\n" for name, count in stats.by_severity]
+    parts += [f"| {severity_badge(name)} | {count} |\n" for name, count in stats.by_severity]
     median = (
         f"**{format_duration(stats.median_time_to_resolve)}**, from "
         f"{_plural(stats.resolved_known, 'incident')} with a resolve time"
@@ -221,9 +222,10 @@ def listing_rows(
             "url": escape(url_for(pm)),
             "title": escape(pm.title),
             "severity": escape(pm.severity or "unknown"),
+            "severity_class": escape(css_class(pm.severity or "unknown")),
             "services": escape(", ".join(pm.services)),
             "resolve": escape(format_duration(pm.time_to_resolve)),
-            "root_cause": escape(shorten(pm.root_cause)),
+            "root_cause": render_inline(shorten(pm.root_cause)),
         }
         for pm in rows
     ]
@@ -280,7 +282,7 @@ def facet_index_page(
         worst = stats.by_severity[0][0] if stats.by_severity else "unknown"
         link = md_link(facet.name, layout.link(uri, facet_uri(kind, facet.slug)))
         body.append(
-            f"| {link} | {stats.count} | {md_text(worst)} "
+            f"| {link} | {stats.count} | {severity_badge(worst)} "
             f"| {format_duration(stats.median_time_to_resolve)} "
             f"| {facet.incidents[0].date.isoformat()} |\n"
         )
@@ -329,7 +331,7 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
             )
         body += [
             f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
-            f"{md_text(pm.severity or 'unknown')}): {md_text(shorten(pm.root_cause, 300))}\n"
+            f"{severity_badge(pm.severity)}): {md_rich(shorten(pm.root_cause, 300))}\n"
             for pm in members
         ]
     return GeneratedPage(uri, _page("Root causes", "".join(body)))
@@ -401,100 +403,17 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
     return pages
 
 
-def _due(item: ActionItem, settings: Settings) -> str:
-    if item.due is None:
-        return "-"
-    if item.is_overdue(settings.today):
-        days = (settings.today - item.due).days
-        return f"**⚠ {item.due.isoformat()}, overdue by {_plural(days, 'day')}**"
-    return item.due.isoformat()
-
-
-def follow_ups_page(catalog: Catalog, layout: Layout) -> GeneratedPage:
-    """Return every action item across incidents: open first, overdue marked, by owner."""
-    uri = FOLLOW_UPS_URI
-    settings = catalog.settings
-    today = settings.today
-    items = [(pm, item) for pm in catalog for item in pm.action_items]
-    open_items = [(pm, item) for pm, item in items if item.is_open]
-    closed = [(pm, item) for pm, item in items if not item.is_open]
-    overdue = sum(1 for _, item in open_items if item.is_overdue(today))
-    statuses = [t.value for t in settings.terms("action_status")]
-    status_rank = {name: index for index, name in enumerate(statuses)}
-    body = [
-        "# Follow-ups\n\n",
-        f"Every action item across incidents, as of the build date **{today.isoformat()}**: "
-        f"{len(open_items)} open ({overdue} overdue), {len(closed)} closed, "
-        f"{len(items)} in all.\n\n",
-    ]
-    owners: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, item in items:
-        counts = owners[item.owner or "unassigned"]
-        counts[item.status] += 1
-        if item.is_overdue(today):
-            counts["_overdue"] += 1
-    if owners:
-        shown = [s for s in statuses if any(c[s] for c in owners.values())]
-        body.append(
-            "| Owner | Overdue | "
-            + " | ".join(md_text(s) for s in shown)
-            + " | Open | Done |\n| --- | ---: | "
-            + " | ".join("---:" for _ in shown)
-            + " | ---: | ---: |\n"
-        )
-        for owner in sorted(owners, key=lambda o: (-owners[o]["_overdue"], o.casefold(), o)):
-            counts = owners[owner]
-            open_count = sum(n for s, n in counts.items() if s in _open_statuses(statuses))
-            body.append(
-                f"| {md_text(owner)} | {counts['_overdue']} | "
-                + " | ".join(str(counts[s]) for s in shown)
-                + f" | {open_count} | {counts['done']} |\n"
-            )
-    for heading, group, first_overdue in (
-        ("Open", open_items, True),
-        ("Closed", closed, False),
-    ):
-        body.append(f"\n## {heading} ({len(group)})\n\n")
-        if not group:
-            body.append("None.\n")
-            continue
-        by_owner: dict[str, list[tuple[Postmortem, ActionItem]]] = defaultdict(list)
-        for pm, item in group:
-            by_owner[item.owner or "unassigned"].append((pm, item))
-        for owner in sorted(by_owner, key=lambda o: (o.casefold(), o)):
-            rows = by_owner[owner]
-            rows.sort(
-                key=lambda row: (
-                    not (first_overdue and row[1].is_overdue(today)),
-                    status_rank.get(row[1].status, len(status_rank)),
-                    row[1].due or today.max,
-                )
-            )
-            body.append(
-                f"### {md_text(owner)} ({len(rows)})\n\n"
-                "| Action | Incident | Status | Due | Type |\n| --- | --- | --- | --- | --- |\n"
-            )
-            body += [
-                f"| {md_text(item.title)} | {layout.incident_link(uri, pm)} "
-                f"| {md_text(item.status)} | {_due(item, settings)} "
-                f"| {md_text(item.type or '-')} |\n"
-                for pm, item in rows
-            ]
-            body.append("\n")
-    return GeneratedPage(uri, _page("Follow-ups", "".join(body), hide=["navigation"]))
-
-
-def _open_statuses(statuses: list[str]) -> set[str]:
-    return {s for s in statuses if ActionItem("", status=s).is_open}
-
-
 # --- everything together -----------------------------------------------------------------------
 
 
 def browse_pages(
-    catalog: Catalog, layout: Layout, found: FacetSet | None = None
+    catalog: Catalog,
+    layout: Layout,
+    found: FacetSet | None = None,
+    ages: AgeFlags | None = None,
 ) -> list[GeneratedPage]:
-    """Return every browse page of the site, the catalog first (`found`: its facets, if known)."""
+    """Return every browse page of the site, the catalog first (`found`: its facets, if known;
+    `ages`: when follow-ups are flagged for their age)."""
     found = found or facet_set(catalog)
     pages = [catalog_page(catalog)]
     for kind in KINDS:
@@ -503,7 +422,7 @@ def browse_pages(
         pages += [facet_page(facet, catalog.settings, layout, found) for facet in group]
     pages.append(root_causes_page(catalog, layout, found))
     pages += lesson_pages(catalog, layout)
-    pages.append(follow_ups_page(catalog, layout))
+    pages.append(follow_ups_page(catalog, ages))
     return pages
 
 

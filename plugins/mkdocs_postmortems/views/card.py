@@ -6,6 +6,7 @@ front matter into markup (escaping `Markup` again is a no-op).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,15 +19,12 @@ from ..core.loader import Rejected
 from ..core.model import ActionItem, Postmortem, format_duration
 from ..core.problems import Problem
 from ..core.validate import is_safe_url
-from .markup import render_inline, render_markdown
+from .markup import css_class, render_inline, render_markdown
 
 UrlFor = Callable[[str], str | None]
 
 
-def slug(value: str) -> str:
-    """Return a CSS- and URL-safe form of a vocabulary value or name."""
-    cleaned = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in value)
-    return "-".join(part for part in cleaned.split("-") if part) or "x"
+slug = css_class  # the CSS class of a vocabulary value, as the templates have always named it
 
 
 def format_time(moment: datetime | None) -> str:
@@ -82,6 +80,14 @@ def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
         "ticket": _link(item.ticket),
         "notes": render_inline(item.notes) if item.notes else Markup(""),
     }
+
+
+def _by_status(items: tuple[ActionItem, ...], settings: Settings) -> list[dict[str, Markup]]:
+    """Return (status, count) of `items` in the vocabulary's order, the same words as the rows."""
+    order = [term.value for term in settings.terms("action_status")]
+    counts = Counter(item.status for item in items)
+    ordered = [s for s in order if counts[s]] + sorted(set(counts) - set(order))
+    return [{"status": _e(s), "count": _e(counts[s]), "class": _e(slug(s))} for s in ordered]
 
 
 def _durations(pm: Postmortem) -> list[Fact]:
@@ -171,8 +177,9 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "action_items": [_action(item, settings) for item in pm.action_items],
         "action_counts": {
             "total": len(pm.action_items),
-            "open": len(open_items),
+            "open": len(open_items),  # not done: proposed, open or in progress
             "overdue": len(overdue),
+            "by_status": _by_status(pm.action_items, settings),
         },
         "lessons": {
             "went_well": [render_inline(x) for x in pm.lessons.went_well],
