@@ -40,7 +40,7 @@ PAGE_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("facet", ("browse/services/api-gateway/",)),
     ("factor-index", ("browse/factors/",)),
     ("factor", ("browse/factors/clients-retried-without-backoff-or-jitter/",)),
-    ("factor-service", ("browse/factors/clients-retried-without-backoff-or-jitter/api-gateway/",)),
+    ("factor-service", ("browse/factors/clients-retried-without-backoff-or-jitter/*/",)),
     ("root-causes", ("root-causes/",)),
     ("lessons-index", ("lessons/",)),
     ("lessons", ("lessons/database/",)),
@@ -113,9 +113,11 @@ def page_kinds(site: Path) -> list[tuple[str, str]]:
     """Return (kind, path) of every page kind this built site has."""
     found = []
     for kind, candidates in PAGE_KINDS:
-        for path in candidates:
-            if (site / path / "index.html").is_file():
-                found.append((kind, path))
+        for pattern in candidates:
+            # A pattern may hold `*`: the first matching page in name order is used.
+            matches = sorted(site.glob(f"{pattern}index.html"))
+            if matches:
+                found.append((kind, matches[0].parent.relative_to(site).as_posix() + "/"))
                 break
     return found
 

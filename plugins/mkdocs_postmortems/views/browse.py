@@ -41,6 +41,8 @@ CATALOG_TEMPLATE = "postmortems/catalog.html"
 LISTING_TEMPLATE = "postmortems/listing.html"
 CATALOG_SCRIPT = "assets/postmortems/catalog.js"
 UNCATEGORIZED = "uncategorized"
+CATALOG_FILTERS = ("severity", "service", "tag", "category", "year")  # filters the catalog has
+PAIR_PAGE_MINIMUM = 2  # incidents a factor needs on a service for a page of the pair
 LESSON_KINDS = (
     ("went_wrong", "What went wrong"),
     ("went_well", "What went well"),
@@ -241,14 +243,16 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
     uri = facet_uri(kind, facet.slug)
     exclude = facet.name if kind.key == "category" else None
     stats = summarize(facet.incidents, settings, exclude_category=exclude)
-    catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
+    links = [md_link("All " + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))]
+    if kind.key in CATALOG_FILTERS:
+        catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
+        links.append(md_link("These incidents in the catalog", catalog_link))
     body = [
         f"# {md_text(kind.singular.capitalize())}: {md_text(facet.name)}\n\n",
-        f"{_plural(stats.count, 'incident')}. "
-        f"{md_link('All ' + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))} · "
-        f"{md_link('These incidents in the catalog', catalog_link)}\n\n",
+        f"{_plural(stats.count, 'incident')}. {' · '.join(links)}\n\n",
         "## At a glance\n\n",
         _stats_markdown(stats, uri, layout, found),
+        _by_service(facet, uri, layout, found) if kind.key == "factor" else "",
         # The table of incidents is rendered by the listing template: Python-Markdown costs
         # about 100 times more per row, and facet pages hold every incident several times.
         "## Incidents\n",
@@ -256,6 +260,67 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
     title = f"{kind.singular.capitalize()}: {facet.name}"
     markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
     return GeneratedPage(uri, markdown, in_nav=False, listing=facet.incidents)
+
+
+def _pairs(facet: Facet, found: FacetSet) -> list[tuple[str, str, list[Postmortem]]]:
+    """Return (service, its slug, incidents) for each service `facet`'s incidents hit, most
+    incidents first."""
+    by_service: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in facet.incidents:
+        for service in dict.fromkeys(pm.services):
+            by_service[service].append(pm)
+    ordered = sorted(by_service.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    return [(s, found.slug("service", s) or "", members) for s, members in ordered]
+
+
+def factor_service_uri(facet: Facet, service_slug: str) -> str:
+    """Return the source path of the page of one contributing factor on one service."""
+    return f"{BROWSE_FOLDER}/{facet.kind.folder}/{facet.slug}/{service_slug}.md"
+
+
+def _by_service(facet: Facet, uri: str, layout: Layout, found: FacetSet) -> str:
+    pairs = _pairs(facet, found)
+    lines = [
+        "## By service\n\n",
+        "Where this factor played a part, service by service. A service with two incidents or "
+        "more has a page of its own: a theme, not a one-off.\n\n",
+        "| Service | Incidents | Latest |\n| --- | ---: | --- |\n",
+    ]
+    for service, slug, members in pairs:
+        if len(members) >= PAIR_PAGE_MINIMUM and slug:
+            name = md_link(service, layout.link(uri, factor_service_uri(facet, slug)))
+            latest = layout.incident_link(uri, members[0])
+        else:
+            name, latest = md_text(service), layout.incident_link(uri, members[0])
+        lines.append(f"| {name} | {len(members)} | {latest} |\n")
+    return "".join(lines) + "\n"
+
+
+def factor_service_pages(
+    facet: Facet, settings: Settings, layout: Layout, found: FacetSet
+) -> list[GeneratedPage]:
+    """Return a page for each service that `facet` (a contributing factor) hit at least
+    `PAIR_PAGE_MINIMUM` times: its incidents there, newest first."""
+    pages = []
+    factor_page = facet_uri(facet.kind, facet.slug)
+    for service, slug, members in _pairs(facet, found):
+        if len(members) < PAIR_PAGE_MINIMUM or not slug:
+            continue
+        uri = factor_service_uri(facet, slug)
+        service_page = facet_uri(KIND_BY_KEY["service"], slug)
+        stats = summarize(tuple(members), settings)
+        body = [
+            f"# {md_text(facet.name)} · {md_text(service)}\n\n",
+            f"{_plural(len(members), 'incident')} on {md_link(service, layout.link(uri, service_page))} "
+            f"where a contributing factor was: {md_link(facet.name, layout.link(uri, factor_page))}."
+            "\n\n## At a glance\n\n",
+            _stats_markdown(stats, uri, layout, found),
+            "## Incidents\n",
+        ]
+        title = f"{facet.name} · {service}"
+        markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
+        pages.append(GeneratedPage(uri, markdown, in_nav=False, listing=tuple(members)))
+    return pages
 
 
 def facet_index_page(
@@ -419,7 +484,10 @@ def browse_pages(
     for kind in KINDS:
         group = found.by_kind[kind.key]
         pages.append(facet_index_page(kind, group, catalog.settings, layout))
-        pages += [facet_page(facet, catalog.settings, layout, found) for facet in group]
+        for facet in group:
+            pages.append(facet_page(facet, catalog.settings, layout, found))
+            if kind.key == "factor":
+                pages += factor_service_pages(facet, catalog.settings, layout, found)
     pages.append(root_causes_page(catalog, layout, found))
     pages += lesson_pages(catalog, layout)
     pages.append(follow_ups_page(catalog, ages))

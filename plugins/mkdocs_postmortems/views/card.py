@@ -166,6 +166,7 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "trigger": _e(pm.trigger) if pm.trigger else None,
         "detection": _e(pm.detection) if pm.detection else None,
         "contributing_factors": [render_inline(f) for f in pm.contributing_factors],
+        "factor_keys": [_e(f) for f in pm.contributing_factors],  # keys of its facet links
         "timeline": [
             {
                 "at": _e(format_time(entry.at)),
