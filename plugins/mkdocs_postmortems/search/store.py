@@ -12,7 +12,6 @@ half-written (power cut) generation is detected and rebuilt instead of trusted.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -35,6 +35,7 @@ from whoosh.query import DateRange, Query
 from ..analysis.related import Features, Related, compute_related
 from ..core.loader import iter_source_files, load_file
 from ..core.model import Postmortem
+from ..core.text import shorten
 from ..core.vocabulary import Vocabularies
 from .synonyms import Table, expand_query
 
@@ -376,12 +377,9 @@ class SearchIndex:
         # One writer at a time (a `mkdocs serve` rebuild and a CLI search may overlap); the
         # kernel drops the lock when its holder dies, even by SIGKILL.
         self.home.mkdir(parents=True, exist_ok=True)
-        with (self.home / LOCK).open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        # filelock uses flock on POSIX and msvcrt on Windows, so the plugin imports anywhere.
+        with FileLock(self.home / LOCK):
+            yield
 
     def _write(
         self,
@@ -732,7 +730,7 @@ class Searcher:
                 if snippet:
                     break
             if not snippet:
-                snippet = _shorten(stored.get("root_cause", ""), 160)
+                snippet = shorten(stored.get("root_cause", ""), 160)
             hits.append(
                 Hit(
                     id=stored["id"],
@@ -750,11 +748,6 @@ class Searcher:
             )
         suggestion = self.suggest(text, synonyms)
         return Results(hits, results.estimated_length(), suggestion, partial)
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _split(value: str) -> tuple[str, ...]:
