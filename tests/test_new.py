@@ -31,7 +31,7 @@ def fill(text: str) -> str:
         "Checkout failed for 20 minutes after a config push.",
     )
     text = re.sub(r'root_cause: "TODO: [^"]*"', "root_cause: The payment timeout was zero.", text)
-    text = text.replace('services: ["TODO"]', "services: [checkout]")
+    text = text.replace("services: [TODO]", "services: [checkout]")
     text = text.replace("severity: TODO", "severity: SEV3")
     text = text.replace(
         "## Timeline\n\n", "## Timeline\n\n- 09:00 UTC: the config push lands.\n\n", 1

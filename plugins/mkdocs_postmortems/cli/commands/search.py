@@ -12,7 +12,8 @@ from typing import TextIO
 
 from ...core.options import DEFAULTS, Options, OptionsError, check
 from ...core.vocabulary import Vocabularies
-from ...search.store import Hit, IndexUnusable, QueryError, SearchIndex, Update
+from ...search.query import Hit, QueryError
+from ...search.store import IndexUnusable, SearchIndex, Update
 from ...search.synonyms import Table, build_table
 from .common import add_source_option, incident_url, site_options, source_folder
 
