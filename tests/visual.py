@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 WIDTHS = (("desktop", 1280, "light"), ("desktop-dark", 1280, "dark"), ("phone", 390, "light"))
@@ -200,8 +200,7 @@ def main(argv: list[str]) -> int:
             results = measure_site(chromium, served.base, site, out, "--full" in argv, only)
         finally:
             chromium.close()
-    json.dump([asdict(r) for r in results], sys.stdout, indent=1)
-    print()
+    sys.stdout.write(json.dumps([asdict(r) for r in results], indent=1) + "\n")
     return 0
 
 

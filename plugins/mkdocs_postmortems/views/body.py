@@ -31,7 +31,21 @@ _TAG = re.compile(r"<[^>]+>")
 _ELEMENT = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 # Elements without an end tag: they never open a level.
 VOID = frozenset(
-    "area base br col embed hr img input link meta source track wbr".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
 )
 PSEUDO_LEVEL = 7  # a bold paragraph ranks below every real heading
 

@@ -28,10 +28,18 @@ from ..analysis.facets import (
 )
 from ..analysis.recurrence import Recurrence
 from ..core.catalog import Catalog, Settings
-from ..core.model import ActionItem, Postmortem, format_duration
+from ..core.model import Postmortem
+from ..core.text import format_duration, plural, shorten
 from .follow_ups import FOLLOW_UPS_URI, AgeFlags, follow_ups_page
-from .layout import GeneratedPage, Layout, front_matter, shorten
-from .markup import css_class, md_link, md_rich, md_text, render_inline, severity_badge, title_header
+from .layout import GeneratedPage, Layout, front_matter
+from .markup import (
+    css_class,
+    md_link,
+    md_rich,
+    md_text,
+    render_inline,
+    severity_badge,
+)
 
 CATALOG_URI = "catalog.md"
 ROOT_CAUSES_URI = "root-causes.md"
@@ -48,10 +56,6 @@ LESSON_KINDS = (
     ("went_well", "What went well"),
     ("got_lucky", "Where we got lucky"),
 )
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _page(title: str, body: str, **options: Any) -> str:
@@ -93,7 +97,7 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
     count = len(catalog)
     body = (
         "# Catalog of incidents\n\n"
-        f"{_plural(count, 'incident')}, newest first. Click a column heading to sort; "
+        f"{plural(count, 'incident')}, newest first. Click a column heading to sort; "
         "the filters narrow the table, and the address of the page keeps them, so a "
         "filtered view can be shared as a link.\n"
     )
@@ -195,7 +199,7 @@ def _stats_markdown(
     parts += [f"| {severity_badge(name)} | {count} |\n" for name, count in stats.by_severity]
     median = (
         f"**{format_duration(stats.median_time_to_resolve)}**, from "
-        f"{_plural(stats.resolved_known, 'incident')} with a resolve time"
+        f"{plural(stats.resolved_known, 'incident')} with a resolve time"
         if stats.median_time_to_resolve is not None
         else "unknown (no incident has both a start and a resolve time)"
     )
@@ -227,7 +231,7 @@ def listing_rows(
             "severity_class": escape(css_class(pm.severity or "unknown")),
             "services": escape(", ".join(pm.services)),
             "resolve": escape(format_duration(pm.time_to_resolve)),
-            "root_cause": render_inline(shorten(pm.root_cause)),
+            "root_cause": render_inline(shorten(pm.root_cause, sentence=True)),
         }
         for pm in rows
     ]
@@ -249,7 +253,7 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
         links.append(md_link("These incidents in the catalog", catalog_link))
     body = [
         f"# {md_text(kind.singular.capitalize())}: {md_text(facet.name)}\n\n",
-        f"{_plural(stats.count, 'incident')}. {' · '.join(links)}\n\n",
+        f"{plural(stats.count, 'incident')}. {' · '.join(links)}\n\n",
         "## At a glance\n\n",
         _stats_markdown(stats, uri, layout, found),
         _by_service(facet, uri, layout, found) if kind.key == "factor" else "",
@@ -309,11 +313,12 @@ def factor_service_pages(
         uri = factor_service_uri(facet, slug)
         service_page = facet_uri(KIND_BY_KEY["service"], slug)
         stats = summarize(tuple(members), settings)
+        service_link = md_link(service, layout.link(uri, service_page))
+        factor_link = md_link(facet.name, layout.link(uri, factor_page))
         body = [
             f"# {md_text(facet.name)} · {md_text(service)}\n\n",
-            f"{_plural(len(members), 'incident')} on {md_link(service, layout.link(uri, service_page))} "
-            f"where a contributing factor was: {md_link(facet.name, layout.link(uri, factor_page))}."
-            "\n\n## At a glance\n\n",
+            f"{plural(len(members), 'incident')} on {service_link} where a contributing factor "
+            f"was: {factor_link}.\n\n## At a glance\n\n",
             _stats_markdown(stats, uri, layout, found),
             "## Incidents\n",
         ]
@@ -334,7 +339,7 @@ def facet_index_page(
         return GeneratedPage(uri, _page(kind.title, "".join(body)))
     ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
     body.append(
-        f"{_plural(len(group), kind.singular)}"
+        f"{plural(len(group), kind.singular)}"
         + (", the most frequent first" if not kind.newest_first else ", newest first")
         + ".\n\n"
     )
@@ -392,11 +397,12 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
         if slug:
             page = layout.link(uri, facet_uri(KIND_BY_KEY["category"], slug))
             body.append(
-                f"{_plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
+                f"{plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
             )
         body += [
             f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
-            f"{severity_badge(pm.severity)}): {md_rich(shorten(pm.root_cause, 300))}\n"
+            f"{severity_badge(pm.severity)}): "
+            f"{md_rich(shorten(pm.root_cause, 300, sentence=True))}\n"
             for pm in members
         ]
     return GeneratedPage(uri, _page("Root causes", "".join(body)))
@@ -431,7 +437,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
         uri = f"{LESSONS_FOLDER}/{slug_of[theme]}.md"
         body = [
             f"# Lessons: {md_text(theme)}\n\n",
-            f"Lessons from {_plural(len(members), 'incident')} whose main root-cause category "
+            f"Lessons from {plural(len(members), 'incident')} whose main root-cause category "
             f"is {md_text(theme)}, newest first. "
             f"{md_link('All lessons', layout.link(uri, index))}\n",
         ]

@@ -16,15 +16,13 @@ from markupsafe import Markup, escape
 
 from ..core.catalog import Catalog, Settings
 from ..core.loader import Rejected
-from ..core.model import ActionItem, Postmortem, format_duration
+from ..core.model import ActionItem, Postmortem
 from ..core.problems import Problem
+from ..core.text import format_duration
 from ..core.validate import is_safe_url
 from .markup import css_class, render_inline, render_markdown
 
 UrlFor = Callable[[str], str | None]
-
-
-slug = css_class  # the CSS class of a vocabulary value, as the templates have always named it
 
 
 def format_time(moment: datetime | None) -> str:
@@ -32,7 +30,9 @@ def format_time(moment: datetime | None) -> str:
     if moment is None:
         return "-"
     offset = moment.utcoffset() or timedelta(0)
-    zone = "UTC" if offset == timedelta(0) else moment.strftime("UTC%:z")
+    # strftime's %:z exists only from Python 3.12 (3.11 prints it literally); isoformat ends
+    # with the same +HH:MM.
+    zone = "UTC" if offset == timedelta(0) else "UTC" + moment.isoformat()[-6:]
     return f"{moment:%Y-%m-%d %H:%M} {zone}"
 
 
@@ -71,7 +71,7 @@ def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
         "title": render_inline(item.title),
         "owner": _e(item.owner or "unassigned"),
         "status": _e(item.status),
-        "status_class": slug(item.status),
+        "status_class": css_class(item.status),
         "due": _e(item.due.isoformat() if item.due else "-"),
         "overdue": item.is_overdue(settings.today),
         "type": _e(item.type or "-"),
@@ -87,7 +87,7 @@ def _by_status(items: tuple[ActionItem, ...], settings: Settings) -> list[dict[s
     order = [term.value for term in settings.terms("action_status")]
     counts = Counter(item.status for item in items)
     ordered = [s for s in order if counts[s]] + sorted(set(counts) - set(order))
-    return [{"status": _e(s), "count": _e(counts[s]), "class": _e(slug(s))} for s in ordered]
+    return [{"status": _e(s), "count": _e(counts[s]), "class": _e(css_class(s))} for s in ordered]
 
 
 def _durations(pm: Postmortem) -> list[Fact]:
@@ -148,9 +148,9 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "id": _e(pm.id),
         "title": _e(pm.title),
         "severity": _e(pm.severity or "unknown"),
-        "severity_class": slug(pm.severity or "unknown"),
+        "severity_class": css_class(pm.severity or "unknown"),
         "status": _e(pm.status),
-        "status_class": slug(pm.status),
+        "status_class": css_class(pm.status),
         "date": _e(pm.date.isoformat()),
         "summary": render_markdown(pm.summary) if pm.summary else Markup(""),
         "root_cause": render_markdown(pm.root_cause) if pm.root_cause else Markup(""),

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.stats import percentile
+from ..core.text import shorten
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 LABEL_LIMIT = 40  # characters of a label drawn in a chart; the data table has the full text
@@ -120,8 +121,7 @@ class AxisFit:
 
 def clean_label(text: str, limit: int = LABEL_LIMIT) -> str:
     """Return `text` on one line, without characters XML forbids, cut to `limit` characters."""
-    flat = " ".join(_NOT_XML.sub("", text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shorten(_NOT_XML.sub("", text), limit)
 
 
 def text_width(text: str, size: float = FONT) -> float:
@@ -328,7 +328,9 @@ def _fill_patterns(root: Any, scope: str, patterns: Sequence[tuple[str, int]]) -
             "pattern",
             {"id": ident, "patternUnits": "userSpaceOnUse", "width": "6", "height": "6"},
         )
-        tile.append(tile.makeelement("rect", {"width": "6", "height": "6", "style": f"fill:{color}"}))
+        tile.append(
+            tile.makeelement("rect", {"width": "6", "height": "6", "style": f"fill:{color}"})
+        )
         tile.append(
             tile.makeelement(
                 "path",

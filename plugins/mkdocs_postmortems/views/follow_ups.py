@@ -167,9 +167,7 @@ def _tally_table(heading: str, noun: str, tallies: list[Tally]) -> str:
     ]
     if len(ordered) > SUMMARY_ROWS:
         rest = len(ordered) - SUMMARY_ROWS
-        lines.append(
-            f"\nThe {SUMMARY_ROWS} with most items not done; {rest} more have fewer.\n"
-        )
+        lines.append(f"\nThe {SUMMARY_ROWS} with most items not done; {rest} more have fewer.\n")
     return "".join(lines) + "\n"
 
 
@@ -193,11 +191,7 @@ def follow_ups_page(
         "decided against (won't do).\n\n",
         "| Status | Items |\n| --- | ---: |\n",
         *(f"| {status_badge(s)} | {counts.get(s, 0)} |\n" for s in statuses),
-        *(
-            f"| {status_badge(s)} | {n} |\n"
-            for s, n in sorted(counts.items())
-            if s not in statuses
-        ),
+        *(f"| {status_badge(s)} | {n} |\n" for s, n in sorted(counts.items()) if s not in statuses),
         "\n",
         f"Age is counted from the incident's date. {ages.describe()} "
         "Past due and flagged items lead each owner's list below.\n\n",
@@ -227,7 +221,9 @@ def status_badge(status: str) -> Markup:
     )
 
 
-def _row(pm: Postmortem, item: ActionItem, settings: Settings, ages: AgeFlags, url_for: UrlFor) -> dict[str, Any]:
+def _row(
+    pm: Postmortem, item: ActionItem, settings: Settings, ages: AgeFlags, url_for: UrlFor
+) -> dict[str, Any]:
     today = settings.today
     age = _age(pm, today)
     level = ages.level(item, age) if item.is_open else 0

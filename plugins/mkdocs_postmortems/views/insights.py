@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence, recurrences
 from ..analysis.stats import percentile
 from ..core.catalog import Catalog
-from ..core.model import Postmortem, format_duration
+from ..core.model import Postmortem
+from ..core.text import format_duration, plural
 from . import charts
 from .charts import Chart, Series
 from .layout import GeneratedPage, Layout, front_matter
@@ -222,10 +223,6 @@ def _categories(pm: Postmortem) -> Iterable[str]:
 # --- page -----------------------------------------------------------------------------------
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -247,6 +244,7 @@ def _figure(chart: Chart, caption: str, from_uri: str, layout: Layout) -> str:
 
 # Ticks of a logarithmic duration axis, in minutes: durations people say out loud.
 LOG_TICKS = (1, 5, 15, 60, 4 * 60, 24 * 60, 7 * 24 * 60, 30 * 24 * 60, 90 * 24 * 60, 365 * 24 * 60)
+SMALL_MARK = "⚠"  # after the n of a group too small to say much
 WIDE_SPREAD = 30  # longest / median above this draws the axis logarithmic
 
 
@@ -291,7 +289,7 @@ def _duration_section(
     small = [s.period for s in stats if s.count < charts.SMALL_SAMPLE]
     groups = [
         charts.Group(
-            f"{s.period}{charts.LINE_BREAK}n={s.count}{'⚠' if s.count < charts.SMALL_SAMPLE else ''}",
+            f"{s.period}{charts.LINE_BREAK}n={s.count}{SMALL_MARK if s.period in small else ''}",
             tuple(v / 60 for v in seconds[s.period]),
         )
         for s in stats
@@ -316,13 +314,10 @@ def _duration_section(
 
         scale_note = f"The time axis is in {unit}."
         floor = 0.0
-    description = (
-        f"Box plot of {heading.lower()} per {per} of incident start date: "
-        + "; ".join(
-            f"{s.period}: {_plural(s.count, 'incident')}, median {format_duration(s.median)}, "
-            f"90th percentile {format_duration(s.p90)}, longest {format_duration(s.longest)}"
-            for s in stats
-        )
+    description = f"Box plot of {heading.lower()} per {per} of incident start date: " + "; ".join(
+        f"{s.period}: {plural(s.count, 'incident')}, median {format_duration(s.median)}, "
+        f"90th percentile {format_duration(s.p90)}, longest {format_duration(s.longest)}"
+        for s in stats
     )
     chart = charts.box_plot(
         name,
@@ -340,7 +335,7 @@ def _duration_section(
         "incidents (n) under it. The box holds the middle half of the incidents (25th to 75th "
         "percentile), the line across it is the median; whiskers reach the furthest incident "
         "within one and a half box heights, and dots are incidents beyond. "
-        f"{scale_note} Over all {_plural(whole.count, 'incident')} that record it the median "
+        f"{scale_note} Over all {plural(whole.count, 'incident')} that record it the median "
         f"is {format_duration(whole.median)} and the 90th percentile "
         f"{format_duration(whole.p90)}."
     )
@@ -411,7 +406,7 @@ def _severity_section(catalog: Catalog, from_uri: str, layout: Layout) -> tuple[
     description = (
         f"Stacked bars of incidents per {grain} from {periods[0]} to {periods[-1]}, one segment "
         f"per severity ({', '.join(levels)}), each with its own colour and pattern. The busiest "
-        f"{grain} is {busiest} with {_plural(total_busiest, 'incident')}."
+        f"{grain} is {busiest} with {plural(total_busiest, 'incident')}."
     )
     chart = charts.stacked_bars(
         "incidents-by-severity",
@@ -432,9 +427,7 @@ def _severity_section(catalog: Catalog, from_uri: str, layout: Layout) -> tuple[
         row = [counts.get((period, level), 0) for level in levels]
         if any(row):
             rows.append([period, *map(str, row), str(sum(row))])
-    parts.append(
-        _table([grain.capitalize(), *(md_text(level) for level in levels), "Total"], rows)
-    )
+    parts.append(_table([grain.capitalize(), *(md_text(level) for level in levels), "Total"], rows))
     return "".join(parts), chart
 
 
@@ -465,13 +458,13 @@ def _recurrence_section(
     if not recurring:
         parts.append(
             f"No incident shares a root-cause category and a service with an earlier one "
-            f"within {_plural(window, 'day')}.\n\n"
+            f"within {plural(window, 'day')}.\n\n"
         )
         return "".join(parts)
     repeats = len({r.incident.id for r in recurring})
     parts.append(
-        f"{_plural(repeats, 'incident')} happened before: each shares a root-cause category "
-        f"and a service with an earlier incident at most {_plural(window, 'day')} before it. "
+        f"{plural(repeats, 'incident')} happened before: each shares a root-cause category "
+        f"and a service with an earlier incident at most {plural(window, 'day')} before it. "
         "Newest first.\n\n"
     )
     rows = (
@@ -514,7 +507,7 @@ def insights_page(
     last = max(pm.date for pm in catalog)
     detect, resolve = overall(catalog, time_to_detect), overall(catalog, time_to_resolve)
     parts.append(
-        f"{_plural(len(catalog), 'incident')} from {first.isoformat()} to {last.isoformat()}. "
+        f"{plural(len(catalog), 'incident')} from {first.isoformat()} to {last.isoformat()}. "
         f"Median time to detect **{format_duration(detect.median)}** "
         f"(90th percentile {format_duration(detect.p90)}, over {detect.count} with both times); "
         f"median time to resolve **{format_duration(resolve.median)}** "

@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
+from ..core.text import slugify
 from ..core.validate import is_safe_url
 
 
@@ -112,8 +113,7 @@ def md_rich(value: object) -> str:
 
 def css_class(value: str) -> str:
     """Return a CSS- and URL-safe form of a vocabulary value or name (`SEV 1` -> `sev-1`)."""
-    cleaned = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in value)
-    return "-".join(part for part in cleaned.split("-") if part) or "x"
+    return slugify(value) or "x"
 
 
 def severity_badge(severity: str | None) -> Markup:
