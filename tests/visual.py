@@ -129,6 +129,7 @@ def measure_site(
     out: Path | None = None,
     full: bool = False,
     only: Sequence[str] = (),
+    chart_shots: bool = True,
 ) -> list[Measure]:
     """Open every page kind of the site served at `base` at every width and measure it.
 
@@ -157,14 +158,14 @@ def measure_site(
                     data["narrowest"],
                 )
                 if out is not None:
-                    result.shots = _shoot(page, out, f"{kind}-{label}", full)
+                    result.shots = _shoot(page, out, f"{kind}-{label}", full, chart_shots)
                 results.append(result)
         finally:
             context.close()
     return results
 
 
-def _shoot(page: Any, out: Path, stem: str, full: bool) -> list[str]:
+def _shoot(page: Any, out: Path, stem: str, full: bool, charts: bool = True) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     shot = out / f"{stem}.png"
     if full:
@@ -178,7 +179,7 @@ def _shoot(page: Any, out: Path, stem: str, full: bool) -> list[str]:
             clip={"x": 0, "y": 0, "width": width, "height": height},
         )
     names = [shot.name]
-    for index, chart in enumerate(page.query_selector_all(".pm-chart")):
+    for index, chart in enumerate(page.query_selector_all(".pm-chart") if charts else []):
         chart_shot = out / f"{stem}-chart{index + 1}.png"
         chart.screenshot(path=str(chart_shot))
         names.append(chart_shot.name)

@@ -19,7 +19,7 @@ from ..core.text import format_duration, plural
 from . import charts
 from .charts import Chart, Series
 from .layout import GeneratedPage, Layout, front_matter
-from .markup import md_link, md_text
+from .markup import md_link, md_text, title_header
 
 INSIGHTS_URI = "insights.md"
 CHART_FOLDER = "insights"
@@ -477,7 +477,8 @@ def _recurrence_section(
         ]
         for r in recurring[:RECURRENCE_ROWS]
     )
-    parts.append(_table(["Incident", "Happened before", "Category", "Service", "Days apart"], rows))
+    header = [title_header("Incident"), title_header("Happened before")]
+    parts.append(_table([*header, "Category", "Service", "Days apart"], rows))
     if len(recurring) > RECURRENCE_ROWS:
         parts.append(
             f"The table shows the newest {RECURRENCE_ROWS} of {len(recurring)} repeats; each "
