@@ -32,11 +32,11 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 from mkdocs.commands.build import build  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
 
-from mkdocs_postmortems import plugin as plugin_module  # noqa: E402
-from mkdocs_postmortems.browse import browse_pages, catalog_rows  # noqa: E402
-from mkdocs_postmortems.catalog import Settings, load_catalog  # noqa: E402
-from mkdocs_postmortems.pages import Layout  # noqa: E402
-from mkdocs_postmortems.recurrence import recurrences  # noqa: E402
+from mkdocs_postmortems.analysis.recurrence import recurrences  # noqa: E402
+from mkdocs_postmortems.core.catalog import Settings, load_catalog  # noqa: E402
+from mkdocs_postmortems.plugin import adapter as plugin_module  # noqa: E402
+from mkdocs_postmortems.views.browse import browse_pages, catalog_rows  # noqa: E402
+from mkdocs_postmortems.views.layout import Layout  # noqa: E402
 from synthetic import write_synthetic  # noqa: E402
 
 CONFIG = """\

@@ -19,17 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
 
-from mkdocs_postmortems.catalog import Catalog, Settings, build_catalog
-from mkdocs_postmortems.exports import (
+from mkdocs_postmortems.core.catalog import Catalog, Settings, build_catalog
+from mkdocs_postmortems.core.model import ActionItem, Postmortem
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.views.exports import (
     ExportContext,
     atom_feed,
     csv_export,
     json_export,
 )
-from mkdocs_postmortems.insights import insights_page
-from mkdocs_postmortems.model import ActionItem, Postmortem
-from mkdocs_postmortems.pages import Layout
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.views.insights import insights_page
+from mkdocs_postmortems.views.layout import Layout
 
 CATEGORIES = [t.value for t in DEFAULT_VOCABULARIES["root_cause_category"]]
 DETECTION = [t.value for t in DEFAULT_VOCABULARIES["detection"]]

@@ -29,12 +29,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "plugins"))
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-from mkdocs_postmortems.catalog import Settings, load_catalog  # noqa: E402
-from mkdocs_postmortems.pages import Layout  # noqa: E402
-from mkdocs_postmortems.related import compute_related  # noqa: E402
-from mkdocs_postmortems.search import SearchIndex, features  # noqa: E402
-from mkdocs_postmortems.search_views import ASSETS, search_data  # noqa: E402
-from mkdocs_postmortems.synonyms import build_table  # noqa: E402
+from mkdocs_postmortems.analysis.related import compute_related  # noqa: E402
+from mkdocs_postmortems.core.catalog import Settings, load_catalog  # noqa: E402
+from mkdocs_postmortems.search.store import SearchIndex, features  # noqa: E402
+from mkdocs_postmortems.search.synonyms import build_table  # noqa: E402
+from mkdocs_postmortems.views.layout import Layout  # noqa: E402
+from mkdocs_postmortems.views.search_page import ASSETS, search_data  # noqa: E402
 
 SERVICES = [
     f"{name}-{kind}"
@@ -245,7 +245,7 @@ def measure(count: int, seed: int, work: Path) -> dict[str, float]:
     data = search_data(catalog, Layout(), table, True).encode("utf-8")
     (work / f"search-data-{count}.json").write_bytes(data)
     packed = gzip.compress(data, 9, mtime=0)
-    assets = REPO / "plugins/mkdocs_postmortems/assets"
+    assets = REPO / "plugins/mkdocs_postmortems/plugin/assets"
     scripts = sum((assets / p).stat().st_size for p in ASSETS.values() if p.endswith(".js"))
     figures["browser: search data, plain JSON (KB)"] = len(data) / 1024
     figures["browser: search data as fetched, .json.gz (KB)"] = len(packed) / 1024

@@ -12,11 +12,16 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from conftest import BuildSite, Site, parse_html, postmortem
-from mkdocs_postmortems.catalog import Catalog, Settings
-from mkdocs_postmortems.facets import KIND_BY_KEY, facets, slugs, summarize
-from mkdocs_postmortems.model import Postmortem
-from mkdocs_postmortems.recurrence import by_incident, recurrences
-from mkdocs_postmortems.stats import median, median_duration, percentile, percentile_duration
+from mkdocs_postmortems.analysis.facets import KIND_BY_KEY, facets, slugs, summarize
+from mkdocs_postmortems.analysis.recurrence import by_incident, recurrences
+from mkdocs_postmortems.analysis.stats import (
+    median,
+    median_duration,
+    percentile,
+    percentile_duration,
+)
+from mkdocs_postmortems.core.catalog import Catalog, Settings
+from mkdocs_postmortems.core.model import Postmortem
 
 HOSTILE_TAG = '<script>alert("tag")</script>'
 HOSTILE_SERVICE = "../../x"
@@ -472,4 +477,4 @@ def test_repository_nav_lists_the_browse_pages() -> None:
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     for uri in ("catalog.md", "browse/tags/index.md", "root-causes.md", "lessons/index.md"):
         assert uri in text
-    assert Path(REPO / "plugins/mkdocs_postmortems/assets/catalog.js").exists()
+    assert Path(REPO / "plugins/mkdocs_postmortems/plugin/assets/catalog.js").exists()

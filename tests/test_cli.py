@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_FRONT_MATTER, postmortem
-from mkdocs_postmortems.cli import main
-from mkdocs_postmortems.commands import COMMANDS
-from mkdocs_postmortems.commands.progress import MIN_ITEMS, Progress
+from mkdocs_postmortems.cli.commands import COMMANDS
+from mkdocs_postmortems.cli.main import main
+from mkdocs_postmortems.cli.progress import MIN_ITEMS, Progress
 
 
 class Terminal(io.StringIO):

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from conftest import REPO
-from mkdocs_postmortems.catalog import Catalog, Settings, load_catalog
-from mkdocs_postmortems.model import Postmortem
+from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+from mkdocs_postmortems.core.model import Postmortem
 
 SECTIONS = ("## What happened", "## Root cause", "## Resolution", "## What we can learn")
 # The day the content was written: open items due before it show as overdue.

@@ -16,8 +16,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from conftest import REPO
-from mkdocs_postmortems.authoring import FIVE_MINUTES
-from mkdocs_postmortems.cli import main
+from mkdocs_postmortems.cli.main import main
+from mkdocs_postmortems.views.guides import FIVE_MINUTES
 
 WORKFLOWS = REPO / ".github" / "workflows"
 CONTRIBUTING = REPO / "CONTRIBUTING.md"

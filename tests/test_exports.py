@@ -11,8 +11,12 @@ from datetime import date, datetime
 import pytest
 
 from conftest import REPO, VALID_FRONT_MATTER, BuildSite, Site, parse_html, postmortem
-from mkdocs_postmortems.catalog import Settings, build_catalog
-from mkdocs_postmortems.exports import (
+from mkdocs_postmortems.core.catalog import Settings, build_catalog
+from mkdocs_postmortems.core.loader import load_bytes
+from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.core.schema import FIELDS, IMPACT_FIELDS
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.views.exports import (
     CSV_COLUMNS,
     FEED_ENTRIES,
     RECORD_FIELDS,
@@ -21,10 +25,6 @@ from mkdocs_postmortems.exports import (
     csv_cell,
     record,
 )
-from mkdocs_postmortems.loader import load_bytes
-from mkdocs_postmortems.model import Postmortem
-from mkdocs_postmortems.schema import FIELDS, IMPACT_FIELDS
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_TITLE = 'Disk full <script>alert("t")</script> & </title> ]]>'

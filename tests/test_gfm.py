@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import markdown
 
-from mkdocs_postmortems.gfm import normalize_lists
+from mkdocs_postmortems.views.gfm import normalize_lists
 
 
 def html(text: str) -> str:

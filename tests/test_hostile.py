@@ -27,8 +27,8 @@ from hostile_site import (
     write_hostile,
     write_special,
 )
-from mkdocs_postmortems.catalog import Catalog, Settings, load_catalog
-from mkdocs_postmortems.validate import is_safe_url
+from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+from mkdocs_postmortems.core.validate import is_safe_url
 
 __all__ = ["hostile_build"]  # the session fixture, imported so pytest finds it here
 

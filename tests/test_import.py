@@ -13,18 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, REPO, BuildSite, parse_html
-from mkdocs_postmortems.importer import (
+from mkdocs_postmortems.authoring.importer import (
     ROOT_CAUSE_PLACEHOLDER,
     SERVICE_PLACEHOLDER,
     ImportProblem,
     ImportResult,
     import_text,
 )
-from mkdocs_postmortems.loader import Rejected, load_bytes
-from mkdocs_postmortems.model import Postmortem
-from mkdocs_postmortems.problems import Level
-from mkdocs_postmortems.strictyaml import parse
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.core.loader import Rejected, load_bytes
+from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.core.problems import Level
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.core.yaml_load import parse
 
 LAYOUTS = FIXTURES / "import"
 SEED_SOURCE = REPO.parent / "shared" / "seed" / "2024-03-08-auth-outage.md"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from mkdocs_postmortems.cli import main
-from mkdocs_postmortems.loader import Rejected, load_bytes
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.cli.main import main
+from mkdocs_postmortems.core.loader import Rejected, load_bytes
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
 
 LAYOUT = FIXTURES / "import" / "heroku-label-lines.md"
 WRITTEN = "2024-11-05-login-api-returned-errors-for-eu-customers.md"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import BuildSite, Site, parse_html, postmortem
-from mkdocs_postmortems import charts, insights
-from mkdocs_postmortems.catalog import Settings, build_catalog
-from mkdocs_postmortems.model import Postmortem
-from mkdocs_postmortems.pages import Layout
-from mkdocs_postmortems.recurrence import recurrences
+from mkdocs_postmortems.analysis.recurrence import recurrences
+from mkdocs_postmortems.core.catalog import Settings, build_catalog
+from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.views import charts, insights
+from mkdocs_postmortems.views.layout import Layout
 
 HOSTILE = "<script>alert(1)</script>"
 

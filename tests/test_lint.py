@@ -12,8 +12,8 @@ import pytest
 from mkdocs.exceptions import Abort
 
 from conftest import FIXTURES, PLUGIN_LOGGER, REPO, VALID_FRONT_MATTER, BuildSite, postmortem
-from mkdocs_postmortems.cli import main
-from mkdocs_postmortems.lint import CORE_RULES, RULES
+from mkdocs_postmortems.authoring.lint import CORE_RULES, RULES
+from mkdocs_postmortems.cli.main import main
 
 LINT = FIXTURES / "lint"
 RULE_NAMES = [*CORE_RULES, *(rule.name for rule in RULES)]

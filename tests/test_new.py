@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import BuildSite
-from mkdocs_postmortems.cli import main
-from mkdocs_postmortems.schema import FIELDS
-from mkdocs_postmortems.template import slugify
+from mkdocs_postmortems.authoring.scaffold import slugify
+from mkdocs_postmortems.cli.main import main
+from mkdocs_postmortems.core.schema import FIELDS
 
 SITE = "site_name: Test\nplugins:\n  - postmortems:\n      source: incidents\n"
 

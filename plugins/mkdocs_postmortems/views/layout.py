@@ -1,0 +1,151 @@
+"""Write the generated Markdown pages of the site (home page and listings) from the catalog."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import escape
+
+from ..core.catalog import Catalog
+from ..core.loader import Rejected, page_id
+from ..core.model import Postmortem
+from .markup import md_link, md_text
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A page the plugin adds to the site: where it lives and its Markdown."""
+
+    src_uri: str
+    markdown: str
+    in_nav: bool = True  # False keeps it out of the navigation (one page per tag, ...)
+    listing: tuple[Postmortem, ...] = ()  # incidents its template lists in a table
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things live in the site, as source paths MkDocs resolves links between."""
+
+    prefix: str = "postmortems"  # site folder of the incident pages
+
+    def incident_uri(self, pm_path: str) -> str:
+        """Return the source path of the page of the postmortem at `pm_path`."""
+        folder, name = posixpath.split(pm_path)
+        stem, suffix = posixpath.splitext(name)
+        if suffix.lower() == ".md":
+            # A file name that is not an id (`%2e%2e%2f...`) is published under its safe id.
+            name = page_id(stem) + suffix
+        return f"{self.prefix}/{posixpath.join(folder, name)}"
+
+    def rejected_uri(self, rejected: Rejected) -> str:
+        """Return the source path of the page that reports a file that could not be read."""
+        folder = posixpath.dirname(rejected.path)
+        return self.incident_uri(posixpath.join(folder, f"{rejected.id}.md"))
+
+    def link(self, from_uri: str, to_uri: str) -> str:
+        """Return a relative link from page `from_uri` to page `to_uri` (both source paths)."""
+        return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+    def incident_link(self, from_uri: str, pm: Postmortem) -> str:
+        """Return a Markdown link from page `from_uri` to `pm`, titled with its title."""
+        return md_link(pm.title, self.link(from_uri, self.incident_uri(pm.path)))
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """Return the first sentence of `text`, cut at `limit` characters on a word boundary."""
+    flat = " ".join(text.split())
+    end = flat.find(". ")
+    if 0 < end < limit:
+        return flat[: end + 1]
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def front_matter(
+    title: str, *, hide: Sequence[str] = (), searchable: bool = True, **meta: str
+) -> str:
+    """Return YAML front matter for a generated page.
+
+    Values are JSON strings (valid YAML, no quoting traps); the title is escaped because MkDocs
+    and Material print page titles without escaping. `hide` lists Material parts to hide
+    (navigation, toc); `searchable=False` keeps the page out of the search index.
+    """
+    lines = [f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
+    lines += [f"{key}: {json.dumps(value)}" for key, value in meta.items()]
+    if hide:
+        lines.append(f"hide: {json.dumps(list(hide))}")
+    if not searchable:
+        # Pages that only repeat incident facts stay out of the search index, which would
+        # otherwise hold every incident many times over.
+        lines.append("search:\n  exclude: true")
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def incident_table(catalog: Catalog, rows: list[Postmortem], from_uri: str, layout: Layout) -> str:
+    """Return a Markdown table of `rows`: date, title, severity, services, root cause."""
+    lines = [
+        "| Date | Incident | Severity | Services | Root cause |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for pm in rows:
+        lines.append(
+            f"| {pm.date.isoformat()} | {layout.incident_link(from_uri, pm)} "
+            f"| {md_text(pm.severity or 'unknown')} | {md_text(', '.join(pm.services))} "
+            f"| {md_text(shorten(pm.root_cause))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+NEWEST_ON_HOME = 20
+
+
+def home_page(
+    catalog: Catalog,
+    layout: Layout,
+    src_uri: str = "index.md",
+    links: list[tuple[str, str]] | None = None,
+) -> GeneratedPage:
+    """Return the home page: what the knowledge base holds, `links` to browse, the newest."""
+    parts = [front_matter("Postmortems", hide=["navigation"]), "# Postmortem knowledge base\n\n"]
+    count = len(catalog)
+    severities = Counter(pm.severity or "unknown" for pm in catalog)
+    order = [term.value for term in catalog.settings.terms("severity")] + ["unknown"]
+    by_severity = ", ".join(
+        f"{severities[name]} {md_text(name)}" for name in order if severities.get(name)
+    )
+    open_items = sum(len(pm.open_action_items) for pm in catalog)
+    parts.append(
+        f"{count} incident{'s' if count != 1 else ''}"
+        + (f" ({by_severity})" if by_severity else "")
+        + f", {open_items} open follow-up{'s' if open_items != 1 else ''}.\n\n"
+    )
+    broken = len(catalog.rejected) + sum(1 for pm in catalog if pm.has_errors)
+    if broken:
+        parts.append(
+            f"**{broken} file{'s' if broken != 1 else ''} in the postmortems folder "
+            "have problems**: their pages show what to fix, and `postmortems lint` lists them.\n\n"
+        )
+        for rejected in catalog.rejected:
+            target = layout.link(src_uri, layout.rejected_uri(rejected))
+            parts.append(f"- {md_link(rejected.path, target)} could not be read\n")
+        parts.append("\n")
+    if not count:
+        parts.append('No postmortems yet. Add one with `postmortems new "Title"`.\n')
+        return GeneratedPage(src_uri, "".join(parts))
+    if links:
+        parts.append("## Browse\n\n")
+        parts += [f"- {md_link(label, target)}\n" for label, target in links]
+        parts.append("\n")
+    newest = list(catalog)[:NEWEST_ON_HOME]
+    parts.append(
+        f"## Newest {len(newest)} of {count}\n\n"
+        if count > len(newest)
+        else "## Incidents, newest first\n\n"
+    )
+    parts.append(incident_table(catalog, newest, src_uri, layout))
+    return GeneratedPage(src_uri, "".join(parts))
