@@ -31,7 +31,8 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 from mkdocs_postmortems.analysis.related import compute_related  # noqa: E402
 from mkdocs_postmortems.core.catalog import Settings, load_catalog  # noqa: E402
-from mkdocs_postmortems.search.store import SearchIndex, features  # noqa: E402
+from mkdocs_postmortems.search.documents import features  # noqa: E402
+from mkdocs_postmortems.search.store import SearchIndex  # noqa: E402
 from mkdocs_postmortems.search.synonyms import build_table  # noqa: E402
 from mkdocs_postmortems.views.layout import Layout  # noqa: E402
 from mkdocs_postmortems.views.search_page import ASSETS, search_data  # noqa: E402

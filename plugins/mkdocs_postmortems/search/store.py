@@ -1,4 +1,4 @@
-"""Index postmortems with Whoosh and search them: the only module that imports Whoosh.
+"""Keep the Whoosh index of a site in a crash-safe cache folder, reused across builds.
 
 The index lives in a cache folder (never in the docs or site folders: Whoosh stores pickles).
 Each update writes a complete new *generation* folder and then switches the `CURRENT` pointer
@@ -19,24 +19,19 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
-from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
-from whoosh.query import DateRange, Query
 
 from ..analysis.related import Features, Related, compute_related
 from ..core.loader import iter_source_files, load_file
 from ..core.model import Postmortem
 from ..core.vocabulary import Vocabularies
-from .synonyms import Table, expand_query
+from .documents import document, features, schema
+from .query import Searcher
 
 FORMAT = 1
 """Version of the schema, manifest and features; a generation of another version is rebuilt."""
@@ -47,109 +42,6 @@ RELATED = "related.json"
 FEATURES = "features.json"
 HASHES = "hashes.json"
 LOCK = "lock"
-
-_STEMMED = StemmingAnalyzer()
-_PLAIN = StandardAnalyzer()
-
-# Default search fields and how much a match in each counts: the root cause is what people
-# search for ("have we seen this before?"), then the title.
-# Few fields on purpose: each default field adds a posting-list walk to every query
-# (measured at 1,000 postmortems: about 20 ms per query with seven fields, 8 ms with four).
-FIELD_BOOSTS = {"root_cause": 3.0, "title": 2.0, "keywords": 1.5, "text": 1.0}
-# Field names a query may use, with the schema field each one means.
-QUERY_FIELDS = {
-    "root_cause": "root_cause",
-    "title": "title",
-    "summary": "text",
-    "text": "text",
-    "factors": "text",
-    "lessons": "text",
-    "id": "id",
-    "tag": "tag",
-    "tags": "tag",
-    "service": "service",
-    "services": "service",
-    "category": "category",
-    "categories": "category",
-    "team": "team",
-    "teams": "team",
-    "severity": "severity",
-    "trigger": "trigger",
-}
-
-
-def _schema() -> Schema:
-    keyword = {"lowercase": True, "commas": True, "scorable": True, "stored": True}
-    return Schema(
-        path=ID(unique=True, stored=True),
-        id=ID(stored=True),
-        title=TEXT(analyzer=_STEMMED, stored=True),
-        root_cause=TEXT(analyzer=_STEMMED, stored=True),
-        keywords=TEXT(analyzer=_STEMMED),
-        text=TEXT(analyzer=_STEMMED),  # summary, contributing factors, lessons, action items
-        summary=STORED(),
-        # Unstemmed copy of every text field: fuzzy terms and spelling suggestions need real
-        # words (a fuzzy "databse~" misses the stem "databas" on stemmed fields).
-        exact=TEXT(analyzer=_PLAIN, phrase=False),  # no phrases: only fuzzy terms search it
-        tag=KEYWORD(**keyword),
-        service=KEYWORD(**keyword),
-        category=KEYWORD(**keyword),
-        team=KEYWORD(**keyword),
-        severity=KEYWORD(lowercase=True, commas=True, stored=True),
-        trigger=KEYWORD(lowercase=True, commas=True, stored=True),
-        date=DATETIME(stored=True),
-    )
-
-
-def _joined(values: Iterable[str]) -> str:
-    return ",".join(value.replace(",", " ") for value in values)
-
-
-def _document(pm: Postmortem) -> dict[str, Any]:
-    lessons = [*pm.lessons.went_well, *pm.lessons.went_wrong, *pm.lessons.got_lucky]
-    lessons += [item.title for item in pm.action_items]
-    facets = [*pm.tags, *pm.services, *pm.root_cause_categories, *pm.teams]
-    if pm.trigger:
-        facets.append(pm.trigger)
-    # Hyphenated tags ("missing-index") are also words a person types ("missing index").
-    keywords = " ".join(value.replace("-", " ").replace("_", " ") for value in facets)
-    # Lessons and action items stay out of `exact`: they double its size and are rarely what a
-    # misspelt word was meant to find.
-    texts = [pm.title, pm.summary, pm.root_cause, *pm.contributing_factors, keywords]
-    return {
-        "path": pm.path,
-        "id": pm.id,
-        "title": pm.title,
-        "summary": pm.summary,
-        "root_cause": pm.root_cause,
-        "text": "\n".join([pm.summary, *pm.contributing_factors, *lessons]),
-        "keywords": keywords,
-        "exact": "\n".join(texts),
-        "tag": _joined(pm.tags),
-        "service": _joined(pm.services),
-        "category": _joined(pm.root_cause_categories),
-        "team": _joined(pm.teams),
-        "severity": pm.severity or "unknown",
-        "trigger": pm.trigger or "",
-        "date": datetime(pm.date.year, pm.date.month, pm.date.day),  # noqa: DTZ001 (a day)
-    }
-
-
-def key_terms(text: str) -> list[str]:
-    """Return the distinct stemmed words of `text` (stop words and short words dropped)."""
-    return list(dict.fromkeys(t.text for t in _STEMMED(text) if len(t.text) > 2))
-
-
-def features(pm: Postmortem) -> Features:
-    """Return what related-incident ranking compares: facets and root-cause key terms."""
-    cause = " ".join([pm.root_cause, pm.trigger or "", *pm.contributing_factors])
-    return Features(
-        id=pm.id,
-        categories=tuple(value.lower() for value in pm.root_cause_categories),
-        services=tuple(value.lower() for value in pm.services),
-        tags=tuple(value.lower() for value in pm.tags),
-        terms=tuple(key_terms(cause)),
-    )
 
 
 @dataclass(frozen=True)
@@ -402,7 +294,7 @@ class SearchIndex:
             ix = whoosh_index.open_dir(str(work))
         else:
             work.mkdir(parents=True)
-            ix = whoosh_index.create_in(str(work), _schema())
+            ix = whoosh_index.create_in(str(work), schema())
         entries = dict(generation.entries) if generation else {}
         old_features = generation.features if generation else {}
         found = dict(old_features)
@@ -413,7 +305,7 @@ class SearchIndex:
                 entries.pop(path, None)
                 found.pop(path, None)
             for number, pm in enumerate(changed, 1):
-                writer.add_document(**_document(pm))
+                writer.add_document(**document(pm))
                 entries[pm.path] = Entry(pm.id, pm.digest)
                 found[pm.path] = features(pm)
                 if progress is not None and (number % 100 == 0 or number == len(changed)):
@@ -536,226 +428,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-# -- searching -------------------------------------------------------------------------------
-
-
-class QueryError(ValueError):
-    """A query that cannot be run, with a message that says how to fix it."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result."""
-
-    id: str
-    path: str
-    title: str
-    date: str
-    severity: str
-    root_cause: str
-    services: tuple[str, ...]
-    tags: tuple[str, ...]
-    categories: tuple[str, ...]
-    score: float
-    snippet: str
-
-
-@dataclass(frozen=True)
-class Results:
-    """The hits of a query, and a corrected query when some words are unknown."""
-
-    hits: list[Hit]
-    total: int
-    suggestion: str | None = None
-    partial: bool = False  # no incident matched every word; these match some
-
-
-_FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
-_WORD = re.compile(r"(?<![\w:~*\-])([A-Za-z][A-Za-z0-9]*)(?![\w:~*\-])")
-_OPERATOR_WORDS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
-
-
-def check_query(text: str) -> None:
-    """Raise QueryError when `text` is empty, unbalanced or names an unknown field."""
-    if not text.strip():
-        raise QueryError("the query is empty; try e.g. 'connection pool exhausted'")
-    if text.count('"') % 2:
-        raise QueryError('the query has an unclosed quote (")')
-    depth = 0
-    for char in _strip_phrases(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth:
-        raise QueryError("the query has unbalanced parentheses")
-    for match in _FIELD_PREFIX.finditer(_strip_phrases(text)):
-        if match.group(1) not in QUERY_FIELDS:
-            known = ", ".join(sorted({"root_cause", "tag", "service", "category", "severity"}))
-            raise QueryError(
-                f"unknown field '{match.group(1)}:'; use one of {known}, trigger, team, title"
-            )
-
-
-def _strip_phrases(text: str) -> str:
-    return re.sub(r'"[^"]*"', " ", text)
-
-
-class _Formatter(Formatter):  # type: ignore[misc]
-    """Wrap matched words in the given markers."""
-
-    def __init__(self, start: str, end: str) -> None:
-        self.start, self.end = start, end
-        self.between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"{self.start}{get_text(text, token, replace)}{self.end}"
-
-
-# Fuzzy terms are compared with indexed words; on stemmed fields those are stems (the parser
-# even stems the typed word: "databse~" becomes "databs~"), so a bare fuzzy word is searched in
-# `exact`, the unstemmed copy of every text field.
-_BARE_FUZZY = re.compile(r'(?<![\w:"~*\-])([^\W\d_][\w-]*~\d*)')
-
-
-class Searcher:
-    """Run queries against one open generation."""
-
-    def __init__(self, searcher: Any, ix: Any) -> None:
-        self._searcher = searcher
-        self._ix = ix
-
-    def parse(self, text: str, synonyms: Table, *, every_word: bool = True) -> Query:
-        """Return the Whoosh query of `text` with synonyms expanded.
-
-        Words are combined with AND unless `every_word` is false; then with a plain OR (a
-        coordination factor, OrGroup.factory, measured 40% slower at p95, and BM25 already
-        ranks incidents that match more of the words higher).
-        """
-        check_query(text)
-        parser = MultifieldParser(
-            list(FIELD_BOOSTS),
-            self._ix.schema,
-            fieldboosts=FIELD_BOOSTS,
-            group=AndGroup if every_word else OrGroup,
-        )
-        parser.add_plugin(FuzzyTermPlugin())
-        aliases: dict[str, list[str]] = {real: [] for real in set(QUERY_FIELDS.values())}
-        for alias, real in QUERY_FIELDS.items():
-            if alias != real:
-                aliases[real].append(alias)
-        parser.add_plugin(FieldAliasPlugin({k: v for k, v in aliases.items() if v}))
-        try:
-            query = parser.parse(_BARE_FUZZY.sub(r"exact:\1", expand_query(text, synonyms)))
-        except Exception as error:  # Whoosh's parser errors have no common base
-            raise QueryError(f"the query cannot be read ({error})") from None
-        return query
-
-    def stored(self, path: str) -> dict[str, str]:
-        """Return the title, date and severity indexed for the postmortem at `path` ({} if none)."""
-        fields = self._searcher.document(path=path)
-        if not fields:
-            return {}
-        return {
-            "title": str(fields.get("title", "")),
-            "date": fields["date"].date().isoformat() if "date" in fields else "",
-            "severity": str(fields.get("severity", "")),
-        }
-
-    def suggest(self, text: str, synonyms: Table) -> str | None:
-        """Return `text` with unknown words replaced by the closest indexed words, if any."""
-        reader = self._searcher.reader()
-        changed = False
-
-        def fix(match: re.Match[str]) -> str:
-            nonlocal changed
-            word = match.group(1)
-            if word in _OPERATOR_WORDS or word.lower() in synonyms:
-                return word
-            tokens = [t.text for t in _PLAIN(word)]
-            if not tokens or all(reader.doc_frequency("exact", t) for t in tokens):
-                return word
-            stems = [t.text for t in _STEMMED(word)]
-            if stems and any(reader.doc_frequency(f, stems[0]) for f in FIELD_BOOSTS):
-                return word  # a form of an indexed word ("limit" when "limits" is indexed)
-            # Closest first, and sharing the first letter(s): building the edit-distance
-            # automaton for distance 2 over the whole word list measured ~150 ms at 10,000.
-            found = self._searcher.suggest("exact", tokens[0], limit=1, maxdist=1, prefix=1)
-            if not found and len(tokens[0]) > 4:
-                found = self._searcher.suggest("exact", tokens[0], limit=1, maxdist=2, prefix=2)
-            if found:
-                changed = True
-                return str(found[0])
-            return word
-
-        fixed = _WORD.sub(fix, text)
-        return fixed if changed else None
-
-    def search(
-        self,
-        text: str,
-        *,
-        synonyms: Table,
-        limit: int = 10,
-        since: date | None = None,
-        until: date | None = None,
-        marks: tuple[str, str] = ("**", "**"),
-    ) -> Results:
-        """Return the best `limit` hits for `text`: incidents matching every word, else any.
-
-        Matching every word first is what people expect of a search box, and it is fast
-        (intersections skip through posting lists); when nothing matches every word, the
-        incidents matching some of them are better than nothing mid-incident.
-        """
-        query = self.parse(text, synonyms)
-        date_filter = None
-        if since or until:
-            start = datetime.combine(since, datetime.min.time()) if since else None
-            end = datetime.combine(until, datetime.max.time()) if until else None
-            date_filter = DateRange("date", start, end)
-        results = self._searcher.search(query, limit=limit, filter=date_filter)
-        partial = False
-        if results.is_empty():
-            some = self.parse(text, synonyms, every_word=False)
-            if some != query:
-                results = self._searcher.search(some, limit=limit, filter=date_filter)
-                partial = not results.is_empty()
-        results.fragmenter = ContextFragmenter(maxchars=160, surround=40)
-        results.formatter = _Formatter(*marks)
-        hits = []
-        for hit in results:
-            snippet = ""
-            stored = hit.fields()
-            for name, value in (("root_cause", None), ("text", stored.get("summary", ""))):
-                snippet = hit.highlights(name, text=value, top=2)
-                if snippet:
-                    break
-            if not snippet:
-                snippet = _shorten(stored.get("root_cause", ""), 160)
-            hits.append(
-                Hit(
-                    id=stored["id"],
-                    path=stored["path"],
-                    title=stored["title"],
-                    date=stored["date"].date().isoformat(),
-                    severity=stored.get("severity", ""),
-                    root_cause=stored.get("root_cause", ""),
-                    services=_split(stored.get("service", "")),
-                    tags=_split(stored.get("tag", "")),
-                    categories=_split(stored.get("category", "")),
-                    score=round(float(hit.score), 4),
-                    snippet=" ".join(snippet.split()),
-                )
-            )
-        suggestion = self.suggest(text, synonyms)
-        return Results(hits, results.estimated_length(), suggestion, partial)
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part for part in value.split(",") if part)

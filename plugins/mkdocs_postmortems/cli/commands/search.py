@@ -13,7 +13,8 @@ from typing import TextIO
 import yaml
 
 from ...core.vocabulary import merge_vocabularies
-from ...search.store import Hit, IndexUnusable, QueryError, SearchIndex, Update
+from ...search.query import Hit, QueryError
+from ...search.store import IndexUnusable, SearchIndex, Update
 from ...search.synonyms import Table, build_table
 from .common import add_source_option, plugin_options
 
