@@ -32,10 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-try:
-    from mkdocs_postmortems.authoring.importer import ImportProblem, import_text
-except ImportError:  # the layout before issue 9's moves, for "before" numbers
-    from mkdocs_postmortems.importer import ImportProblem, import_text  # type: ignore[no-redef]
+from mkdocs_postmortems.authoring.importer import ImportProblem, import_text
 
 _ALNUM = re.compile(r"[^a-z0-9]+")
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
@@ -148,7 +145,8 @@ def _score_file(
         score.end.add(ok)
     if row["cause"]:
         score.cause.add(_cause_found(str(front.get("root_cause", "")), row["cause"]))
-    services = [str(s) for s in front.get("services", []) or []]  # type: ignore[union-attr]
+    listed = front.get("services")
+    services = [str(s) for s in listed] if isinstance(listed, list) else []
     if row["services"]:
         judged = [s for s in row["services"].split(";") if s]
         have = {_norm(s) for s in services}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..core.catalog import Catalog, Settings
-from ..core.model import Postmortem
+from ..core.model import Postmortem, known
 from .stats import median_duration
 
 SLUG_LIMIT = 60
@@ -39,14 +39,15 @@ def _trigger(pm: Postmortem) -> Iterable[str]:
 
 
 KINDS: tuple[FacetKind, ...] = (
-    FacetKind("tag", "Tags", "tag", "tags", lambda pm: pm.tags),
-    FacetKind("service", "Services", "service", "services", lambda pm: pm.services),
+    # Placeholders ("TODO-service") are not facet values: they would group unrelated incidents.
+    FacetKind("tag", "Tags", "tag", "tags", lambda pm: known(pm.tags)),
+    FacetKind("service", "Services", "service", "services", lambda pm: known(pm.services)),
     FacetKind(
         "category",
         "Root-cause categories",
         "root-cause category",
         "categories",
-        lambda pm: pm.root_cause_categories,
+        lambda pm: known(pm.root_cause_categories),
     ),
     FacetKind("trigger", "Triggers", "trigger", "triggers", _trigger),
     FacetKind("year", "Years", "year", "years", lambda pm: (str(pm.date.year),), True),

@@ -346,8 +346,7 @@ def _check_review(checker: Validator, clean: dict[str, object]) -> None:
             (),
             f"needs review: {', '.join(empty)} still empty (the source did not state "
             f"{'it' if len(empty) == 1 else 'them'})",
-            "fill them in before changing status from draft; a published postmortem "
-            "requires them",
+            "fill them in before changing status from draft; a published postmortem requires them",
             Level.WARNING,
         )
 

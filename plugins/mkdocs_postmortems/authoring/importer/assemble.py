@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 
 from ...core.schema import MAX_ITEMS, MAX_TEXT, TIME_FIELDS
+from ...core.vocabulary import DEFAULT_VOCABULARIES, Vocabularies, match_term
 from ...core.yaml_dump import dump
 from ...core.yaml_load import MAX_FRONT_MATTER_BYTES
 from ..timetext import first_day
@@ -81,6 +82,7 @@ def import_text(
     source: str = "",
     default_date: date | None = None,
     severity_map: Mapping[str, str] | None = None,
+    vocabularies: Vocabularies | None = None,
 ) -> ImportResult:
     """Return the postmortem made from `text` (read from the file named `source`).
 
@@ -91,7 +93,12 @@ def import_text(
     mapped = read_source(text, severity_map)
     # The body keeps the source whole, less front matter that was mapped (its keys are all kept).
     original = mapped.body if mapped.kind else text
-    body = original.lstrip("\n") if original.endswith("\n") else original.lstrip("\n") + "\n"
+    # Leading blank lines go: the loader drops them after the front matter anyway.
+    lines = original.split("\n")
+    while len(lines) > 1 and not lines[0].strip():
+        lines.pop(0)
+    body = "\n".join(lines)
+    body = body if body.endswith("\n") else body + "\n"
     # Control characters are kept in the body but never copied into front matter.
     plain = CONTROL.sub("", mapped.body if mapped.kind else text)
     ctx = Context(text=text)
@@ -101,7 +108,7 @@ def import_text(
     found = facts(plain)
     root = outline(plain)
     document_zone(plain, found, ctx)
-    _incident_date(mapped, found, plain, source, default_date, ctx)
+    _incident_date(mapped, found, root, plain, source, default_date, ctx)
     title, from_heading = _title(mapped, root, found, source, ctx)
     leading = without_leading_h1(body) if from_heading else None
     if leading is not None:
@@ -121,7 +128,12 @@ def import_text(
     services = _given_names(mapped, "services", ctx) or services_of(found, [title, plain], ctx)
     severity = _given_text(mapped, "severity", ctx) or severity_of(found, plain, impact, ctx)
     ctx.guesses.append("status: draft (an imported postmortem needs a review before publishing)")
-    for name, value in (("summary", summary), ("root_cause", root_cause), ("services", services)):
+    for name, value in (
+        ("severity", severity),
+        ("summary", summary),
+        ("root_cause", root_cause),
+        ("services", services),
+    ):
         if not value:
             ctx.needs(name, "the source does not state it; left empty, write it before publishing")
 
@@ -188,6 +200,7 @@ def import_text(
     if source:
         extra["imported_from"] = PurePath(source).name
     front["extra"] = extra
+    _honour(front, vocabularies or DEFAULT_VOCABULARIES, ctx)
     slug = slugify(title)
     front = {k: _fit(k, v, ctx) for k, v in front.items() if v not in (None, [], {}, "")}
     _shrink(front, ctx)
@@ -203,9 +216,37 @@ def import_text(
     )
 
 
+_VOCABULARY_FIELDS = {
+    "severity": "severity",
+    "trigger": "trigger",
+    "detection": "detection",
+    "root_cause_categories": "root_cause_category",
+}
+
+
+def _honour(front: dict[str, object], vocabularies: Vocabularies, ctx: Context) -> None:
+    """Keep only values the site's vocabularies allow (in their spelling); list the rest."""
+    for name, vocabulary in _VOCABULARY_FIELDS.items():
+        terms = vocabularies.get(vocabulary, ())
+        value = front.get(name)
+        if isinstance(value, str) and value:
+            canonical = match_term(value, terms)
+            if canonical is None:
+                front[name] = None
+                ctx.guesses.append(f"{name}: '{value}' is not in this site's vocabulary; left out")
+                if name == "severity":
+                    ctx.needs(name, f"'{value}' is not a severity of this site; choose one")
+            else:
+                front[name] = canonical
+        elif isinstance(value, list):
+            kept = [match_term(str(item), terms) for item in value]
+            front[name] = [item for item in kept if item is not None]
+
+
 def _incident_date(
     mapped: Source,
     found: dict[str, str],
+    root: Section,
     text: str,
     source: str,
     default_date: date | None,
@@ -229,6 +270,12 @@ def _incident_date(
     if in_text is not None:
         ctx.day = in_text[0]
         ctx.note("date", f"first date in the text: {one_line(in_text[1], 70)}", MEDIUM, in_text[1])
+        return
+    # A timeline whose rows carry their own dates ("Date (2022)" over "Mar 7").
+    dated = sorted(timeline_entries(root, ctx), key=lambda entry: entry.at)
+    if dated:
+        ctx.day = dated[0].at.date()
+        ctx.note("date", f"first timeline line: {one_line(dated[0].event, 70)}", MEDIUM)
         return
     stem_day = re.match(r"(\d{4}-\d{2}-\d{2})", PurePath(source).name) if source else None
     if stem_day:
@@ -282,7 +329,9 @@ def _given_times(mapped: Source, ctx: Context) -> dict[str, tuple[datetime, bool
             continue
         at, assumed = aware(value)
         given[name] = (at, assumed)
-        ctx.note(name, f"front matter '{mapped.keys[name]}'", HIGH, line=mapped.lines.get(name))
+        ctx.note(
+            name, f"front matter '{mapped.keys.get(name, name)}'", HIGH, line=mapped.lines.get(name)
+        )
     return given
 
 
@@ -290,7 +339,9 @@ def _given_text(mapped: Source, name: str, ctx: Context) -> str:
     value = mapped.fields.get(name)
     if not isinstance(value, str) or not value.strip():
         return ""
-    ctx.note(name, f"front matter '{mapped.keys[name]}'", HIGH, line=mapped.lines.get(name))
+    ctx.note(
+        name, f"front matter '{mapped.keys.get(name, name)}'", HIGH, line=mapped.lines.get(name)
+    )
     return value
 
 
@@ -298,7 +349,9 @@ def _given_names(mapped: Source, name: str, ctx: Context) -> list[str]:
     value = mapped.fields.get(name)
     if not isinstance(value, list) or not value:
         return []
-    ctx.note(name, f"front matter '{mapped.keys[name]}'", HIGH, line=mapped.lines.get(name))
+    ctx.note(
+        name, f"front matter '{mapped.keys.get(name, name)}'", HIGH, line=mapped.lines.get(name)
+    )
     return [str(item) for item in value]
 
 

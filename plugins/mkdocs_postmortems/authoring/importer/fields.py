@@ -54,6 +54,14 @@ _SERVICE_NAME = re.compile(
     r"(`[A-Za-z][\w.-]*`|\b[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*)[ -](?:service|api)\b",
     re.IGNORECASE,
 )
+_NAME_SCAN = 100_000
+# "the core authentication service": a lower-case name is taken only after an article, and not
+# when "service" starts a compound ("the payment service outage" still names "payment").
+_THE_SERVICE = re.compile(
+    r"\b(?:the|our|its|their)\s+(?:(?:core|main|internal|primary|backend|public)\s+)?"
+    r"([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*)\s+service\b"
+    r"(?!\s+(?:level|account|provider|mesh|desk|team|worker|principal)s?\b)"
+)
 _NOT_A_SERVICE = frozenset(
     (
         "a",
@@ -263,6 +271,8 @@ def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -
             ctx.guesses.append("summary: composed from the impact and root cause")
     if not text:
         return ""
+    # Status pages open updates with "[Final message]": a label, not part of the summary.
+    text = re.sub(r"^\s*\[[^\]\n]{1,40}\]\s*", "", text)
     short = sentences(text.split("\n\n")[0], SUMMARY_SENTENCES)
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
@@ -309,6 +319,11 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     ),
     (1, re.compile(r"\b(?:caused|because|led to|resulted in|triggered)\b", re.I)),
 )
+_NO_CAUSE_YET = re.compile(
+    r"\b(?:not|never|yet to)\s+(?:yet\s+)?(?:been\s+)?(?:found|known|determined|identified|"
+    r"clear|understood)|\bunknown\b|\bstill investigating\b|\bunder investigation\b",
+    re.IGNORECASE,
+)
 _NOT_CAUSE_SECTIONS = frozenset(
     {"timeline", "action_items", "lessons", "went_well", "got_lucky", "remediation", "resolution"}
 )
@@ -326,6 +341,8 @@ def _cause_candidates(root: Section) -> list[tuple[int, str, str]]:
         for sentence in SENTENCE_END.split(" ".join(prose(own).split())):
             if len(sentence) < 25 or len(sentence) > 700:
                 continue
+            if _NO_CAUSE_YET.search(sentence):
+                continue  # "we have not found what caused it": says there is no cause yet
             rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
             if rank:
                 bonus = _SECTION_BONUS.get(node.key, 0) if rank < 3 else 1
@@ -407,10 +424,7 @@ def severity_of(
         level = "SEV1" if percent >= 50 else "SEV2" if percent >= 10 else "SEV3"
         ctx.guesses.append(f"severity: {level} guessed from {percent}% affected (none stated)")
         return level
-    ctx.guesses.append("severity: SEV3 by default, none stated (set the right level)")
-    ctx.note("severity", "default: the source states no severity", LOW)
-    ctx.review.append("severity")
-    return "SEV3"
+    return ""
 
 
 def _level_of(value: str) -> str | None:
@@ -454,15 +468,23 @@ def services_of(facts_found: dict[str, str], texts: list[str], ctx: Context) -> 
             ctx.note("services", "labelled fact 'Services'", HIGH, facts_found["services"])
             return list(dict.fromkeys(names))
     found: dict[str, str] = {}
-    for text in texts:
+    for whole in texts:
+        text = whole[:_NAME_SCAN]  # names come early; a huge file is not scanned to its end
         for match in _SERVICE_NAME.finditer(text):
             word = match.group(1).strip("`")
+            # A name, not a phrase: in code, with a dot or dash, or capitals inside (CoreDNS).
             named = (
-                match.group(1).startswith("`") or "." in word or any(c.isupper() for c in word[1:])
+                match.group(1).startswith("`")
+                or any(mark in word for mark in ".-_")
+                or any(c.isupper() for c in word[1:])
             )
             if not named or word.lower() in _NOT_A_SERVICE or word.isdigit():
                 continue
             found.setdefault(word, match.group(0))
+        for match in _THE_SERVICE.finditer(text):
+            word = match.group(1)
+            if word.lower() not in _NOT_A_SERVICE and not word.isdigit():
+                found.setdefault(word, match.group(0))
     if not found:
         return []
     quoted = ", ".join(f"'{phrase}'" for phrase in found.values())

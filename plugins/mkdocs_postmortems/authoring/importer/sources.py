@@ -164,6 +164,7 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
                 tags = [*_as_list(source.fields.get("tags")), *_names(value.get(name))]
                 if tags:
                     source.fields["tags"] = list(dict.fromkeys(tags))
+                    taken.setdefault("tags", key)
             source.extra[key] = _plain({k: v for k, v in value.items() if k not in ("tags",)})
         elif lowered in ("authors", "author"):
             put("authors", _names(value), key)

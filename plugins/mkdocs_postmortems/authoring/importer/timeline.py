@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -63,16 +64,21 @@ _RESOLVE_WORDS = re.compile(
 )
 
 
-# A line that says something was already wrong (or a report that it was).
-_IMPACT_WORDS = re.compile(
+# A line that says something was already wrong.
+_FAILURE_WORDS = re.compile(
     r"\b(?:down|outages?|fail\w*|errors?|crash\w*|unavailable|unreachable|inaccessible|"
     r"broken|break\w*|broke|stuck|stopped|stall\w*|expir\w*|[45]\d\d(?:s|\b)|[45]xx|"
     r"returning|unable|cannot|can ?not|could ?n[o']t|not (?:responding|working|ready|synced)|"
     r"notready|deleted|removed|reverts?|timeouts?|timed out|lost|loss|exhaust\w*|oom\w*|"
     r"out of memory|no space|disrupt\w*|degrad\w*|impact\w*|malicious|compromis\w*|"
-    r"attack\w*|phish\w*|fraud\w*|abuse|leak\w*|unexpected\w*|alerts?|alarms?|warning|"
-    r"reports?|reported|reporting|issues?|problems?|incident|begins?|began|started|storm|spike|"
-    r"unhealthy|hard down|frozen)\b",
+    r"attack\w*|phish\w*|fraud\w*|abuse|leak\w*|unexpected\w*|begins?|began|storm|spike|"
+    r"unhealthy|frozen|lag\w*|delay\w*|stale|slow\w*)\b",
+    re.IGNORECASE,
+)
+# A line that says someone noticed: impact had begun by then, maybe just after a change.
+_NOTICE_WORDS = re.compile(
+    r"\b(?:alerts?|alarms?|warning|reports?|reported|reporting|issues?|problems?|incident|"
+    r"detected|noticed)\b",
     re.IGNORECASE,
 )
 # A line about the response, not the incident: it never starts the incident.
@@ -91,6 +97,7 @@ _CHANGE_WORDS = re.compile(
     r"renam\w*|modif\w*|executed|edit\w*)\b",
     re.IGNORECASE,
 )
+_ZONE_SCAN = 200_000  # "All times in UTC" is stated near the top or the timeline
 _CHANGE_LEAD = timedelta(minutes=30)  # a change this close before impact is its start
 _LATENT_LEAD = timedelta(hours=12)  # a change this long before impact lay dormant
 
@@ -110,7 +117,7 @@ def document_zone(text: str, facts_found: dict[str, str], ctx: Context) -> None:
     candidates = []
     if "timezone" in facts_found:
         candidates.append(facts_found["timezone"].split()[0].strip("()."))
-    for statement in _DOCUMENT_ZONE.finditer(text):
+    for statement in _DOCUMENT_ZONE.finditer(text[:_ZONE_SCAN]):
         window = text[statement.end() : statement.end() + 30].split("\n")[0]
         words = WORD_ZONE.search(window)
         if words:
@@ -288,22 +295,72 @@ def _start_entries(entries: list[Entry]) -> tuple[Entry, Entry | None]:
     the errors) is where it began; a change many hours before is `latent_since`.
     """
     ordered = sorted(entries, key=lambda e: e.at)
-    impact = next(
-        (
-            e
-            for e in ordered
-            if (_IMPACT_WORDS.search(e.event) or _START_WORDS.search(e.event))
-            and not _RESPONSE_WORDS.match(e.event)
-        ),
-        None,
-    )
-    if impact is None:
-        impact = next((e for e in ordered if not _RESPONSE_WORDS.match(e.event)), ordered[0])
-    changes = [e for e in ordered if e.at < impact.at and _CHANGE_WORDS.search(e.event)]
-    close = [e for e in changes if impact.at - e.at <= _CHANGE_LEAD]
-    start = close[0] if close else impact
+    told = [e for e in ordered if not _RESPONSE_WORDS.match(e.event)]
+    failing = next((e for e in told if _FAILURE_WORDS.search(e.event)), None)
+    noticed = next((e for e in told if _NOTICE_WORDS.search(e.event)), None)
+    if noticed is not None and (failing is None or noticed.at < failing.at):
+        # Noticed before any line says what failed: a change just before it is the start.
+        changes = [e for e in ordered if e.at < noticed.at and _CHANGE_WORDS.search(e.event)]
+        close = [e for e in changes if noticed.at - e.at <= _CHANGE_LEAD]
+        start = close[0] if close else noticed
+    else:
+        start = failing or (told[0] if told else ordered[0])
+    changes = [e for e in ordered if e.at < start.at and _CHANGE_WORDS.search(e.event)]
     dormant = [e for e in changes if start.at - e.at >= _LATENT_LEAD]
     return start, dormant[0] if dormant else None
+
+
+_SPAN_JOIN = re.compile(r"\s*(?:and|to|until|till|through|[-\u2013\u2014])\s*", re.IGNORECASE)
+_SPAN_WORDS = re.compile(
+    r"\b(?:impact\w*|outage|unavailable|down|disrupt\w*|degrad\w*|fail\w*|errors?|affected|"
+    r"returned|delayed|lasted|total)\b",
+    re.IGNORECASE,
+)
+
+
+def _span_statement(
+    root: Section,
+    times: dict[str, datetime],
+    sources: dict[str, str],
+    assumed: list[str],
+    ctx: Context,
+) -> None:
+    """Fill the start and end of impact from "between 10:45 and 16:11 UTC" in the prose."""
+    skip = frozenset({"timeline", "action_items", "lessons", "went_well", "got_lucky"})
+    for node in root.walk():
+        if node.key in skip:
+            continue
+        own = prose([item for item in node.items if isinstance(item, str)])[:MAX_SCAN]
+        for sentence in re.split(r"(?<=[.!?])\s+", own):
+            if not _SPAN_WORDS.search(sentence):
+                continue
+            clocks = [m for m in find_moments(sentence) if m.clock is not None]
+            for first, second in pairwise(clocks):
+                if not _SPAN_JOIN.fullmatch(sentence[first.end : second.start]):
+                    continue
+                zone = first.zone or second.zone
+                # "between 14:05 and 14:50 CEST on 3 April": the zone and day are written once.
+                start = replace(first, zone=zone)
+                if first.day is None and second.day is not None:
+                    start = replace(start, day=second.day, year_given=second.year_given)
+                begin = start.resolve(ctx.day, ctx.zone)
+                end = replace(second, zone=second.zone or zone).resolve(
+                    begin.date() if begin else ctx.day, ctx.zone
+                )
+                if begin is None or end is None:
+                    continue
+                if end < begin:
+                    end += timedelta(days=1)
+                for name, at in (("started", begin), ("mitigated", end)):
+                    if name in times or (name == "mitigated" and "resolved" in times):
+                        continue
+                    times[name] = at
+                    sources[name] = "span"
+                    if zone is None and ctx.zone is None:
+                        assumed.append(name)
+                    ctx.guesses.append(f"{name}: {_iso(at)} from '{one_line(sentence, 80)}'")
+                    ctx.note(name, f"sentence: {one_line(sentence, 70)}", "medium", sentence)
+                return
 
 
 def times_of(
@@ -380,6 +437,8 @@ def times_of(
             matches = [e for e in entries if _RESOLVE_WORDS.search(e.event)]
             if matches:
                 pick("resolved", matches[-1], "timeline")
+    if "started" not in times or not ({"mitigated", "resolved"} & times.keys()):
+        _span_statement(root, times, sources, assumed, ctx)
     for name, key in (("detected", "detection"), ("mitigated", "resolution")):
         section = root.find(key)
         if name in times or section is None:
