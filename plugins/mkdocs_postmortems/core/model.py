@@ -182,19 +182,3 @@ def is_placeholder(value: str) -> bool:
 def known(values: Iterable[str]) -> tuple[str, ...]:
     """Return `values` without placeholders, in order."""
     return tuple(value for value in values if not is_placeholder(value))
-
-
-def format_duration(delta: timedelta | None) -> str:
-    """Return `delta` as `4 h 15 min`, `2 d 3 h`, `45 min` or `-` when unknown."""
-    if delta is None:
-        return "-"
-    minutes = round(delta.total_seconds() / 60)
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{sign}{days} d {hours} h" if hours else f"{sign}{days} d"
-    if hours:
-        return f"{sign}{hours} h {minutes} min" if minutes else f"{sign}{hours} h"
-    return f"{sign}{minutes} min"

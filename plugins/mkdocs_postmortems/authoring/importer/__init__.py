@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .assemble import ImportResult, import_text
 from .context import ImportProblem
-from .outline import Section, facts, normalize_label, outline, section_key, slugify
+from .outline import Section, facts, normalize_label, outline, section_key
 
 __all__ = [
     "ImportProblem",
@@ -22,5 +22,4 @@ __all__ = [
     "normalize_label",
     "outline",
     "section_key",
-    "slugify",
 ]

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 
 from ...core.schema import MAX_ITEMS, MAX_TEXT, TIME_FIELDS
+from ...core.text import slugify
 from ...core.vocabulary import DEFAULT_VOCABULARIES, Vocabularies, match_term
 from ...core.yaml_dump import dump
 from ...core.yaml_load import MAX_FRONT_MATTER_BYTES
@@ -31,7 +32,7 @@ from .fields import (
     vocab_guess,
     without_leading_h1,
 )
-from .outline import CONTROL, Section, facts, one_line, outline, prose, slugify
+from .outline import CONTROL, Section, facts, one_line, outline, prose
 from .sources import Source, aware, read_source
 from .timeline import (
     Entry,
@@ -201,7 +202,7 @@ def import_text(
         extra["imported_from"] = PurePath(source).name
     front["extra"] = extra
     _honour(front, vocabularies or DEFAULT_VOCABULARIES, ctx)
-    slug = slugify(title)
+    slug = slugify(title) or "incident"
     front = {k: _fit(k, v, ctx) for k, v in front.items() if v not in (None, [], {}, "")}
     _shrink(front, ctx)
     return ImportResult(

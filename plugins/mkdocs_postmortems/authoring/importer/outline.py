@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...core.schema import MAX_LINE
+from ...core.text import shorten
 from ..timetext import find_moments
 
 MAX_LABEL = 120  # longer lines are prose, never a section label
@@ -457,10 +457,7 @@ def sentences(text: str, count: int) -> str:
 
 def one_line(text: str, limit: int = MAX_LINE) -> str:
     """Return `text` on one line, cut at a word boundary to fit `limit`."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return shorten(text, limit)
 
 
 def horizon_of(label: str) -> str | None:
@@ -478,12 +475,3 @@ def first_match(text: str, terms: tuple[tuple[str, str], ...]) -> tuple[str, str
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), term, match.group(0))
     return (best[1], best[2]) if best else None
-
-
-def slugify(title: str, limit: int = 60) -> str:
-    """Return a file-name slug for `title` (ASCII letters, digits and dashes)."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    if len(slug) > limit:
-        slug = slug[:limit].rsplit("-", 1)[0]
-    return slug or "incident"

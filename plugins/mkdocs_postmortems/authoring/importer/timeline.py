@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from ...core.schema import TIME_FIELDS
+from ...core.text import format_duration
 from ..timetext import (
     AMBIGUOUS,
     WORD_ZONE,
@@ -15,7 +16,6 @@ from ..timetext import (
     Zone,
     find_moments,
     first_day,
-    format_duration,
     parse_duration,
     zone_named,
 )

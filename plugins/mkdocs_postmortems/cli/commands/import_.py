@@ -15,10 +15,11 @@ from ...authoring.importer.review import Reviewed, review_csv, review_markdown
 from ...authoring.importer.sources import DEFAULT_SEVERITY_MAP
 from ...core.catalog import Settings, load_catalog
 from ...core.loader import Rejected, load_bytes
+from ...core.options import check
 from ...core.problems import Level
-from ...core.vocabulary import Vocabularies, merge_vocabularies
+from ...core.vocabulary import Vocabularies
 from ..progress import Progress
-from .common import add_source_option, plugin_options
+from .common import add_source_option, site_options
 
 EXAMPLES = """examples:
   postmortems import old/2024-03-08-auth-outage.md
@@ -146,12 +147,6 @@ def _sources(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _vocabularies(args: argparse.Namespace) -> Vocabularies:
-    overrides = plugin_options(args.config).get("vocabularies")
-    vocabularies, _errors = merge_vocabularies(overrides if isinstance(overrides, dict) else {})
-    return vocabularies
-
-
 def run(args: argparse.Namespace) -> int:
     """Import every file; return 1 when any could not be imported, else 0."""
     out: Path = args.out
@@ -161,9 +156,10 @@ def run(args: argparse.Namespace) -> int:
     if args.review is not None and args.review.suffix.lower() not in (".md", ".csv"):
         print("postmortems import: --review must end in .md or .csv", file=sys.stderr)
         return 2
-    vocabularies = _vocabularies(args)
+    options = site_options(args)
+    vocabularies = check(options)
     severities = {term.value for term in vocabularies.get("severity", ())}
-    severity_map = args.severity_map or DEFAULT_SEVERITY_MAP
+    severity_map = args.severity_map or dict(options.import_severity) or DEFAULT_SEVERITY_MAP
     wrong = [f"{k}={v}" for k, v in severity_map.items() if v not in severities]
     if wrong:
         print(
