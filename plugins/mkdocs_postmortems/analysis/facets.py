@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..core.catalog import Catalog, Settings
-from ..core.model import Postmortem
+from ..core.model import Postmortem, known
 from ..core.text import slugify
 from .stats import median_duration
 
@@ -38,14 +38,15 @@ def _trigger(pm: Postmortem) -> Iterable[str]:
 
 
 KINDS: tuple[FacetKind, ...] = (
-    FacetKind("tag", "Tags", "tag", "tags", lambda pm: pm.tags),
-    FacetKind("service", "Services", "service", "services", lambda pm: pm.services),
+    # Placeholders ("TODO-service") are not facet values: they would group unrelated incidents.
+    FacetKind("tag", "Tags", "tag", "tags", lambda pm: known(pm.tags)),
+    FacetKind("service", "Services", "service", "services", lambda pm: known(pm.services)),
     FacetKind(
         "category",
         "Root-cause categories",
         "root-cause category",
         "categories",
-        lambda pm: pm.root_cause_categories,
+        lambda pm: known(pm.root_cause_categories),
     ),
     FacetKind("trigger", "Triggers", "trigger", "triggers", _trigger),
     FacetKind(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -160,3 +162,23 @@ class Postmortem:
     def open_action_items(self) -> tuple[ActionItem, ...]:
         """Return the action items that still need work."""
         return tuple(item for item in self.action_items if item.is_open)
+
+
+_PLACEHOLDER = re.compile(
+    r"^\W*(?:(?:todo|tbd|tba|fixme|xxx+)(?:\W|$)|(?:unknown|n/?a|none|null|\?+)\W*$)",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Say whether `value` stands for a missing fact: empty, `TODO-service`, `TBD`, `unknown`.
+
+    Views never treat such a value as shared between incidents (a related incident, a
+    recurrence, a facet), however many files carry it.
+    """
+    return not value.strip() or bool(_PLACEHOLDER.match(value))
+
+
+def known(values: Iterable[str]) -> tuple[str, ...]:
+    """Return `values` without placeholders, in order."""
+    return tuple(value for value in values if not is_placeholder(value))
