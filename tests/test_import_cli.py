@@ -165,15 +165,16 @@ def test_a_folder_is_imported_recursively_with_a_summary_and_a_review_report(
     ]
     err = capsys.readouterr().err
     assert (
-        "2 of 3 files imported; 2 need review; skipped: 1 no incident date in the text, "
+        "2 of 3 files imported; 1 need review; skipped: 1 no incident date in the text, "
         "its front matter or the file name" in err
     )
     report = review.read_text(encoding="utf-8")
-    assert report.startswith("# Import review\n\n2 needs review, 1 skipped.")
+    assert report.startswith("# Import review\n\n1 imported, 1 needs review, 1 skipped.")
     assert f"## {archive / 'cstate-issue.md'}" in report
-    assert "- to fill in or check: root_cause" in report
+    assert "- to fill in or check: severity" in report  # the archive entry states none
     assert "| severity | SEV1 | 7 | front matter 'severity' | high |" in report
-    assert "| root_cause | (empty: the source does not state it) |  | not found | none |" in report
+    assert "| severity | (empty: the source does not state it) |  | not found | none |" in report
+    assert "| root_cause | The load balancer certificate had expired" in report
     assert "- outcome: skipped: no incident date" in report
 
 
