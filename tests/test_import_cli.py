@@ -221,3 +221,35 @@ def test_a_severity_map_outside_the_sites_vocabulary_is_a_usage_error(
     assert main([*argv, "--severity-map", "down=SEV2"]) == 0
     written = (tmp_path / "2024-10-14-artifact-mirror-unreachable.md").read_text("utf-8")
     assert "\nseverity: SEV2\n" in written
+
+
+def test_the_same_title_hours_apart_on_one_day_is_two_incidents(tmp_path: Path) -> None:
+    first = (SOURCES / "cstate-issue.md").read_text(encoding="utf-8")
+    second = first.replace("T07:20:00", "T15:20:00").replace("T09:05:00", "T16:05:00")
+    (tmp_path / "a.md").write_text(first, encoding="utf-8")
+    (tmp_path / "b.md").write_text(second, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["import", str(tmp_path / "a.md"), str(tmp_path / "b.md"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2024-10-14-artifact-mirror-unreachable-2.md",
+        "2024-10-14-artifact-mirror-unreachable.md",
+    ]
+
+
+def test_an_imported_draft_lints_clean_apart_from_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "2025-08-12-hub-outage.md"
+    source.write_text(
+        "# Hub outage\n\n## Summary\n\nThe hub was down for an hour because the NFS server "
+        "address changed.\n\n## Action items\n\n- [ ] Write an incident report\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "postmortems"
+    assert main(["import", str(source), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["lint", "--source", str(out), "--config", str(tmp_path / "absent.yml")]) == 0
+    report = capsys.readouterr().out
+    assert "error" not in report.replace("0 errors", "")
+    assert "warning: needs review: severity, services still empty" in report
+    assert "has no owner" in report  # a reminder on a draft, an error once published
