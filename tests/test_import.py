@@ -417,9 +417,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         },
         "impact": {"users_affected": 1900},
         "summary": ["photo-upload service for about an hour"],
-        "root_cause": [],
+        "root_cause": ["ran out of disk space"],
         "timeline": 5,
-        "missing": ["root_cause", "lessons"],
+        "missing": ["lessons"],
     },
 }
 PROSE = ("summary", "root_cause", "impact", "timeline", "approximate")

@@ -165,15 +165,16 @@ def test_a_folder_is_imported_recursively_with_a_summary_and_a_review_report(
     ]
     err = capsys.readouterr().err
     assert (
-        "2 of 3 files imported; 2 need review; skipped: 1 no incident date in the text, "
+        "2 of 3 files imported; 1 need review; skipped: 1 no incident date in the text, "
         "its front matter or the file name" in err
     )
     report = review.read_text(encoding="utf-8")
-    assert report.startswith("# Import review\n\n2 needs review, 1 skipped.")
+    assert report.startswith("# Import review\n\n1 imported, 1 needs review, 1 skipped.")
     assert f"## {archive / 'cstate-issue.md'}" in report
-    assert "- to fill in or check: root_cause" in report
+    assert "- to fill in or check: severity" in report  # the archive entry states none
     assert "| severity | SEV1 | 7 | front matter 'severity' | high |" in report
-    assert "| root_cause | (empty: the source does not state it) |  | not found | none |" in report
+    assert "| severity | (empty: the source does not state it) |  | not found | none |" in report
+    assert "| root_cause | The load balancer certificate had expired" in report
     assert "- outcome: skipped: no incident date" in report
 
 
@@ -220,3 +221,35 @@ def test_a_severity_map_outside_the_sites_vocabulary_is_a_usage_error(
     assert main([*argv, "--severity-map", "down=SEV2"]) == 0
     written = (tmp_path / "2024-10-14-artifact-mirror-unreachable.md").read_text("utf-8")
     assert "\nseverity: SEV2\n" in written
+
+
+def test_the_same_title_hours_apart_on_one_day_is_two_incidents(tmp_path: Path) -> None:
+    first = (SOURCES / "cstate-issue.md").read_text(encoding="utf-8")
+    second = first.replace("T07:20:00", "T15:20:00").replace("T09:05:00", "T16:05:00")
+    (tmp_path / "a.md").write_text(first, encoding="utf-8")
+    (tmp_path / "b.md").write_text(second, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["import", str(tmp_path / "a.md"), str(tmp_path / "b.md"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2024-10-14-artifact-mirror-unreachable-2.md",
+        "2024-10-14-artifact-mirror-unreachable.md",
+    ]
+
+
+def test_an_imported_draft_lints_clean_apart_from_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "2025-08-12-hub-outage.md"
+    source.write_text(
+        "# Hub outage\n\n## Summary\n\nThe hub was down for an hour because the NFS server "
+        "address changed.\n\n## Action items\n\n- [ ] Write an incident report\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "postmortems"
+    assert main(["import", str(source), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["lint", "--source", str(out), "--config", str(tmp_path / "absent.yml")]) == 0
+    report = capsys.readouterr().out
+    assert "error" not in report.replace("0 errors", "")
+    assert "warning: needs review: severity, services still empty" in report
+    assert "has no owner" in report  # a reminder on a draft, an error once published

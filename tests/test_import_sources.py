@@ -53,8 +53,8 @@ def test_status_page_fields_are_mapped_with_their_times() -> None:
     }
     # The summary is the text, not the flattened front matter, and without its "[...]" label.
     assert str(front["summary"]).startswith("The mirror is reachable again.")
-    assert "root_cause" not in front
-    assert result.review == ["root_cause"]
+    assert front["root_cause"] == "The load balancer certificate had expired; it was renewed."
+    assert result.review == []
     assert result.evidence["severity"].line == 7
     assert result.evidence["severity"].confidence == "high"
     loads_with_only_the_review_warning(result)

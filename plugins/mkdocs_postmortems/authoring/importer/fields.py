@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from .actions import bullet_items
@@ -298,26 +299,60 @@ def root_cause_of(root: Section, text: str, ctx: Context) -> str:
     candidates = _cause_candidates(root)
     if not candidates:
         return ""
-    _, sentence, where = max(candidates, key=lambda found: found[0])  # the first of the best
-    ctx.note("root_cause", f"sentence in {where}", MEDIUM, sentence)
-    ctx.guesses.append(f"root_cause: the sentence '{one_line(sentence, 80)}'")
-    return sentence
+    best = max(candidates, key=lambda found: found.score)  # the first of the best
+    chosen = [best.sentence]
+    # A terse statement ("The root cause was a bug in the VCL.") is followed by its details;
+    # a second cause sentence in the same paragraph usually completes the first.
+    following = best.following
+    later = [c for c in candidates if c.paragraph == best.paragraph and c.order > best.order]
+    if len(best.sentence) < _TERSE and following:
+        chosen.append(following)
+    elif later and later[0].order == best.order + 1:
+        chosen.append(later[0].sentence)
+    text = " ".join(chosen)
+    ctx.note("root_cause", f"sentence in {best.where}", MEDIUM, best.sentence)
+    ctx.guesses.append(f"root_cause: the sentence '{one_line(best.sentence, 80)}'")
+    return text
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A sentence that states a cause, where it sits, and how strongly it says so."""
+
+    score: int
+    sentence: str
+    where: str
+    paragraph: int
+    order: int  # position of the sentence in its paragraph
+    following: str  # the next sentence of the paragraph ("" at its end)
+
+
+_TERSE = 140  # characters: a cause sentence shorter than this gets the next sentence too
 # How strongly a sentence states a cause: an explicit "root cause" beats "caused by".
 _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (3, re.compile(r"\b(?:root[- ]?cause|underlying (?:cause|issue)|primary cause)\b", re.I)),
+    (
+        3,
+        re.compile(
+            r"\b(?:root[- ]?causes?|(?:underlying|primary|main|immediate|direct|ultimate)"
+            r" (?:cause|issue)|the cause|core issue)\s*(?:(?:of|for|behind)\b[^.]{0,60}?\s)?"
+            r"(?:was|were|is|are|:|has been|had been)(?!\s+not\b)"
+            r"|\b(?:identified|determined|confirmed|found) (?:as|to be) the (?:root )?cause\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         2,
         re.compile(
-            r"\b(?:(?:was|were|is) caused by|caused by|the cause (?:was|is)|due to|because of|"
-            r"stemm(?:ed|ing) from|triggered by|was triggered when|(?:identified|determined|found)"
-            r" (?:as|to be)|responsible for|the result of|resulted from|core issue|"
+            r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|triggered|the result of|"
+            r"result(?:ed|s|ing)? (?:from|in)|(?:identified|determined|found) (?:as|to be)|"
+            r"caus(?:ed|ing|es)|le[da]d? to|leads to|accidental(?:ly)?|inadvertent(?:ly)?|"
+            r"unintentional(?:ly)?|mistaken(?:ly)?|by mistake|expired|ran out of|run out of|"
+            r"exhausted|misconfigur\w*|bug in|a bug|(?:was|were) missing|attack|"
+            r"hit the (?:maximum|limit)|reached the (?:maximum|limit)|overlooked|"
             r"(?:the )?(?:issue|problem) was (?:that|a|an|the))\b",
-            re.I,
+            re.IGNORECASE,
         ),
     ),
-    (1, re.compile(r"\b(?:caused|because|led to|resulted in|triggered)\b", re.I)),
 )
 _NO_CAUSE_YET = re.compile(
     r"\b(?:not|never|yet to)\s+(?:yet\s+)?(?:been\s+)?(?:found|known|determined|identified|"
@@ -330,23 +365,36 @@ _NOT_CAUSE_SECTIONS = frozenset(
 _SECTION_BONUS = {"summary": 1, "narrative": 1, "": 0}
 
 
-def _cause_candidates(root: Section) -> list[tuple[int, str, str]]:
-    """Return (rank, sentence, where) for every sentence that states a cause, in order."""
-    found: list[tuple[int, str, str]] = []
+def _cause_candidates(root: Section) -> list[_Candidate]:
+    """Return every sentence that states a cause, in document order, with its score."""
+    found: list[_Candidate] = []
+    paragraph = 0
     for node in root.walk():
         if node.key in _NOT_CAUSE_SECTIONS:
             continue
         own = [item for item in node.items if isinstance(item, str)]
         where = f"section '{node.label}'" if node.label else "the text"
-        for sentence in SENTENCE_END.split(" ".join(prose(own).split())):
-            if len(sentence) < 25 or len(sentence) > 700:
-                continue
-            if _NO_CAUSE_YET.search(sentence):
-                continue  # "we have not found what caused it": says there is no cause yet
-            rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
-            if rank:
-                bonus = _SECTION_BONUS.get(node.key, 0) if rank < 3 else 1
-                found.append((rank * 2 + bonus, MD_LINK.sub(r"\1", sentence), where))
+        for block in prose(own).split("\n\n"):
+            paragraph += 1
+            parts = SENTENCE_END.split(" ".join(block.split()))
+            for order, sentence in enumerate(parts):
+                if len(sentence) < 25 or len(sentence) > 700 or _NO_CAUSE_YET.search(sentence):
+                    continue
+                rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
+                if not rank:
+                    continue
+                bonus = 1 if rank == 3 else _SECTION_BONUS.get(node.key, 0)
+                following = parts[order + 1] if order + 1 < len(parts) else ""
+                found.append(
+                    _Candidate(
+                        rank * 2 + bonus,
+                        MD_LINK.sub(r"\1", sentence),
+                        where,
+                        paragraph,
+                        order,
+                        MD_LINK.sub(r"\1", following),
+                    )
+                )
     return found
 
 

@@ -27,7 +27,14 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "tl;dr",
         "tldr",
     ),
-    "narrative": ("what happened", "description", "incident description", "details"),
+    "narrative": (
+        "what happened",
+        "description",
+        "incident description",
+        "details",
+        "details of the incident",
+        "incident details",
+    ),
     "impact": (
         "impact",
         "customer impact",
@@ -54,7 +61,16 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "cause",
         "causes",
         "what caused it",
+        "what caused the incident",
+        "cause of the incident",
         "why it happened",
+        "why this happened",
+        "why this happens",
+        "how did this happen",
+        "how it happened",
+        "the underlying issue",
+        "underlying issue",
+        "underlying cause",
         "blameless root cause",
     ),
     "root_cause_and_resolution": (
@@ -243,7 +259,7 @@ FACT_LINE = re.compile(
 )
 BULLET = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
-TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+TABLE_ROW = re.compile(r"^\s*\|(.*?)\|?\s*$")  # GFM rows may leave out the closing pipe
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 EMPHASIS = re.compile(r"(\*\*|__)")
 MD_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")

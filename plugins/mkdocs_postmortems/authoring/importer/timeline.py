@@ -72,7 +72,8 @@ _FAILURE_WORDS = re.compile(
     r"notready|deleted|removed|reverts?|timeouts?|timed out|lost|loss|exhaust\w*|oom\w*|"
     r"out of memory|no space|disrupt\w*|degrad\w*|impact\w*|malicious|compromis\w*|"
     r"attack\w*|phish\w*|fraud\w*|abuse|leak\w*|unexpected\w*|begins?|began|storm|spike|"
-    r"unhealthy|frozen|lag\w*|delay\w*|stale|slow\w*)\b",
+    r"unhealthy|frozen|lag\w*|delay\w*|stale|slow\w*|unfamiliar|suspicious|"
+    r"unauthori[sz]ed)\b",
     re.IGNORECASE,
 )
 # A line that says someone noticed: impact had begun by then, maybe just after a change.
@@ -83,7 +84,7 @@ _NOTICE_WORDS = re.compile(
 )
 # A line about the response, not the incident: it never starts the incident.
 _RESPONSE_WORDS = re.compile(
-    r"^\W*(?:\w+\W+){0,4}?(?:investigat\w*|join\w*|notif\w*|contact\w*|escalat\w*|"
+    r"^\W*(?:\w+\W+){0,2}?(?:investigat\w*|join\w*|notif\w*|contact\w*|escalat\w*|"
     r"start(?:ed|s)? (?:working|investigat\w*|debugging|troubleshoot\w*|looking)|"
     r"began (?:working|investigat\w*|debugging)|review\w*|verif\w*|identif\w*|discover\w*|"
     r"found|mitigat\w*|fix(?:ed)?|resolv\w*|roll\w* ?back|restor\w*|recover\w*|"
@@ -193,6 +194,22 @@ def timeline_entries(root: Section, ctx: Context) -> list[Entry]:
         )
         previous = at
 
+    def _heading_entry(item: Section, context: str) -> None:
+        """Read "## May 12" as the day of what follows and "### 8:52 PM" as a timed line."""
+        nonlocal day
+        moments = find_moments(clean_line(item.label)[:MAX_SCAN])
+        first = moments[0] if moments else None
+        if first is None or (first.start > 0 and len(item.label) > 40):
+            return
+        if first.day is not None:
+            if first.year_given:
+                day = first.day
+            elif day is not None:
+                day = first.day.replace(year=day.year)
+        if first.clock is not None:
+            text = prose([line for line in item.items if isinstance(line, str)])
+            add(first, one_line(text.split("\n\n")[0], 200) or item.label, context)
+
     def walk(node: Section, context: str) -> None:
         nonlocal day
         table: list[list[str]] = []
@@ -206,9 +223,7 @@ def timeline_entries(root: Section, ctx: Context) -> list[Entry]:
                     add(moment, event, context)
                 table = []
             if isinstance(item, Section):
-                heading_day = first_day(item.label)
-                if heading_day:
-                    day = heading_day
+                _heading_entry(item, context)
                 walk(item, item.key or context)
                 continue
             line = item.strip()

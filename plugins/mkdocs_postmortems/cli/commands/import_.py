@@ -7,7 +7,7 @@ import difflib
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ...authoring.importer import ImportProblem, ImportResult, import_text
@@ -38,6 +38,7 @@ exit status: 0 every file imported or skipped as a duplicate, 1 some file failed
 """
 _SOURCE_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
 _SAME_TITLE = 0.9  # difflib ratio of two normalized titles that name the same incident
+_SAME_START = timedelta(hours=1)  # two write-ups of one incident start within this
 _DETAILS_UP_TO = 20  # files; beyond this, per-file guesses go to the review report only
 
 
@@ -119,6 +120,7 @@ class _Known:
     title: str
     body: str
     source: str = ""
+    started: datetime | None = None
 
 
 def _norm_title(title: str) -> str:
@@ -189,6 +191,7 @@ def _existing(out: Path, vocabularies: Vocabularies) -> list[_Known]:
             pm.title,
             pm.body,
             str(pm.extra.get("imported_from", "")),
+            pm.started,
         )
         for pm in catalog
     ]
@@ -268,7 +271,12 @@ class _Run:
         self.taken.add(name)
         self.known.append(
             _Known(
-                name, _day_of(result), str(result.front_matter["title"]), result.body, source.name
+                name,
+                _day_of(result),
+                str(result.front_matter["title"]),
+                result.body,
+                source.name,
+                _started(result),
             )
         )
         outcome = "needs review" if result.review else "imported"
@@ -295,9 +303,12 @@ class _Run:
         day = _day_of(result)
         title = _norm_title(str(result.front_matter.get("title", "")))
         body = _norm_body(result.body)
+        started = _started(result)
         for other in self.known:
             if other.day != day:
                 continue
+            if started and other.started and abs(started - other.started) > _SAME_START:
+                continue  # the same title twice in a day, hours apart: two incidents
             ratio = difflib.SequenceMatcher(None, title, _norm_title(other.title)).ratio()
             same_text = body and body == _norm_body(other.body)
             if ratio >= _SAME_TITLE or same_text or other.source == source.name:
@@ -345,6 +356,11 @@ class _Run:
             self.args.review.write_text(report, encoding="utf-8")
             self._say(f"review report: {self.args.review}")
         return 1 if "failed" in kinds else 0
+
+
+def _started(result: ImportResult) -> datetime | None:
+    value = result.front_matter.get("started")
+    return value if isinstance(value, datetime) else None
 
 
 def _day_of(result: ImportResult) -> date:
