@@ -203,6 +203,11 @@ def test_date_forms(text: str, day: date) -> None:
     assert moments[0].year_given
 
 
+def test_a_time_after_at_approximately_keeps_its_date() -> None:
+    (moment,) = find_moments("On Nov 1, 2021 at approximately 09:45 am UTC the storm ceased")
+    assert moment.resolve(None, None) == datetime(2021, 11, 1, 9, 45, tzinfo=UTC)
+
+
 def test_a_day_without_a_year_never_gets_one() -> None:
     (moment,) = find_moments("Jun 27 13:47")
     assert not moment.year_given
@@ -245,6 +250,10 @@ def test_a_change_just_before_the_first_alert_is_the_start() -> None:
         ("The root cause for this incident is a bug in our NFS deploy process.", "NFS deploy"),
         ("Logins failed because of an expired signing certificate on the proxy.", "expired"),
         ("The outage was caused by a retention setting that filled the disks.", "retention"),
+        # "This ..." points back: the sentence before says what "this" is.
+        ("The hub had no memory limit set. This was causing kernels to die.", "no memory limit"),
+        # "Monday 3. February" is a date inside the sentence, not its end.
+        ("On Monday 3. February 2020 an upgrade caused the DNS pods to crash.", "DNS pods"),
     ],
 )
 def test_cause_sentences_anywhere_in_the_text(sentence: str, phrase: str) -> None:
