@@ -307,3 +307,14 @@ def test_a_placeholder_or_empty_value_is_never_shared_between_incidents() -> Non
     assert all(not f.services and not f.terms for f in map(features, pms))
     service = KIND_BY_KEY["service"]
     assert [value for pm in pms for value in service.values(pm)] == []
+
+
+def test_a_date_leading_the_title_is_dropped_and_update_labels_are_not_causes() -> None:
+    text = (
+        "# Incident report August 12 2025 - Hub outage\n\n"
+        "[Final message]\nThe issue was identified to be a missing permission on the data disk.\n"
+    )
+    front = import_text(text, "x.md").front_matter
+    assert front["title"] == "Hub outage"
+    assert front["date"] == date(2025, 8, 12)
+    assert str(front["root_cause"]).startswith("The issue was identified to be a missing")
