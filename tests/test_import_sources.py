@@ -318,3 +318,17 @@ def test_a_date_leading_the_title_is_dropped_and_update_labels_are_not_causes() 
     assert front["title"] == "Hub outage"
     assert front["date"] == date(2025, 8, 12)
     assert str(front["root_cause"]).startswith("The issue was identified to be a missing")
+
+
+def test_front_matter_values_the_format_cannot_take_are_kept_under_extra() -> None:
+    text = (
+        "---\ntitle: Queue stall\ndate: 2024-05-01\nseverity: catastrophic\n"
+        "start_time: not yet known\n---\nQueues stalled on 2024-05-01.\n"
+    )
+    result = import_text(text, "x.md")
+    extra = result.front_matter["extra"]
+    assert isinstance(extra, dict)
+    assert extra["severity"] == "catastrophic"
+    assert extra["start_time"] == "not yet known"
+    assert "severity" in result.review
+    assert "severity" not in result.front_matter
