@@ -1,4 +1,4 @@
-"""Group the catalog by facet (tag, service, root-cause category, trigger, year) with stats.
+"""Group the catalog by facet (tag, service, category, trigger, factor, year) with stats.
 
 Each facet value gets a slug that is safe in a URL and a file name and unique within its kind:
 two names that clean to the same text (`db-1` and `db_1`), a name that cleans to nothing
@@ -25,7 +25,7 @@ RESERVED_SLUGS = frozenset({"index"})  # the facet kind's own index page
 class FacetKind:
     """One way of grouping incidents: its names and how to read its values off a postmortem."""
 
-    key: str  # tag, service, category, trigger, year
+    key: str  # tag, service, category, trigger, factor, year
     title: str  # plural heading, e.g. "Tags"
     singular: str  # e.g. "tag"
     folder: str  # site folder of its pages
@@ -49,6 +49,13 @@ KINDS: tuple[FacetKind, ...] = (
         lambda pm: known(pm.root_cause_categories),
     ),
     FacetKind("trigger", "Triggers", "trigger", "triggers", _trigger),
+    FacetKind(
+        "factor",
+        "Contributing factors",
+        "contributing factor",
+        "factors",
+        lambda pm: pm.contributing_factors,
+    ),
     FacetKind("year", "Years", "year", "years", lambda pm: (str(pm.date.year),), True),
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}

@@ -42,6 +42,7 @@ class Options:
     default_synonyms: bool = True
     search_page: str = "search.md"
     related: int = 5
+    follow_up_ages: Mapping[str, Any] | None = None
     import_severity: Mapping[str, str] = field(default_factory=dict)
     # Site facts (from mkdocs.yml itself, not the plugin's section).
     config_dir: Path = field(default_factory=Path)
