@@ -234,6 +234,10 @@ def _honour(front: dict[str, object], vocabularies: Vocabularies, ctx: Context) 
             canonical = match_term(value, terms)
             if canonical is None:
                 front[name] = None
+                extra = front.setdefault("extra", {})
+                found = ctx.evidence.get(name)
+                if isinstance(extra, dict) and found is not None and found.confidence == HIGH:
+                    extra.setdefault(name, value)  # the source's own word, kept
                 ctx.guesses.append(f"{name}: '{value}' is not in this site's vocabulary; left out")
                 if name == "severity":
                     ctx.needs(name, f"'{value}' is not a severity of this site; choose one")

@@ -114,7 +114,12 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
     taken = source.keys
 
     def put(name: str, value: object, key: str) -> None:
+        """Map `key` onto the field `name`; a value that cannot be read is kept under extra."""
         if value in (None, "", [], {}) or name in source.fields:
+            raw = data.get(key)
+            if raw not in (None, "", [], {}):
+                source.extra[key] = _plain(raw)
+                source.notes.append(f"{key}: '{_plain(raw)}' could not be read; kept under extra")
             return
         source.fields[name] = value
         taken[name] = key
@@ -152,7 +157,8 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
                     "(the site's severity mapping)"
                 )
             else:
-                put("severity_text", value.strip(), key)
+                # "SEV2", "major": checked against the site's vocabulary later, kept if unknown.
+                put("severity", value.strip(), key)
         elif lowered in ("affected", "product", "services", "components"):
             put("services", _names(value), key)
         elif lowered in ("keywords", "categories", "tags"):

@@ -59,7 +59,9 @@ _MITIGATE_WORDS = re.compile(
 )
 _RESOLVE_WORDS = re.compile(
     r"\b(?:resolved|all[- ]clear|closed|outage ends?|incident (?:ends?|over|closed)|"
-    r"fully (?:recovered|restored|resolved)|back to normal|declared over|stable)\b",
+    r"fully (?:recovered|restored|resolved)|back to normal|declared over|stable|"
+    r"(?:all )?(?:systems? )?(?:verified )?operational|working as (?:intended|expected)|"
+    r"confirmed working|back (?:up|online)|functional state|everything picks up)\b",
     re.IGNORECASE,
 )
 
