@@ -388,13 +388,57 @@ def test_catalog_rows_carry_escaped_filter_data(build_site: BuildSite) -> None:
 
 def test_follow_ups_page_puts_open_first_and_marks_overdue(build_site: BuildSite) -> None:
     site = build_site(rich_files(), plugin={"build_date": "2024-06-01"})
-    text = parse_html(site.page("follow-ups/")).text
-    assert "as of the build date 2024-06-01 : 2 open (1 overdue), 1 closed, 3 in all" in text
-    assert text.index("Open (2)") < text.index("Closed (1)")
-    assert "⚠ 2024-03-01, overdue by 92 days" in text
+    html = site.page("follow-ups/")
+    text = parse_html(html).text
+    # One vocabulary: "not done" is proposed + open + in progress, never a second "open".
+    assert (
+        "as of the build date 2024-06-01 : 3 in all, 2 not done (proposed, open or in progress), "
+        "1 of them past their due date and 0 flagged for their age. Completion rate 33%"
+    ) in text
+    assert "Status Items proposed 0 open 1 in-progress 1 done 1 wont-do 0" in text
+    # Owner, items, done, completion, not done, past due, flagged, median age not done.
+    assert "Platform 2 1 50% 1 1 0 20 weeks" in text
+    assert "SRE 1 0 0% 1 0 0 20 weeks" in text
+    assert text.index("Not done (2)") < text.index("Closed (1)")
+    assert "2024-03-01 past due" in text
     assert "2024-09-01" in text
-    assert "2024-09-01, overdue" not in text
-    assert "2024-02-01, overdue" not in text  # done items are never overdue
+    assert "2024-09-01 past due" not in text
+    assert "2024-02-01 past due" not in text  # done items are never past due
+    # Every list is collapsed; closed items sit in one more collapsed block.
+    tags = [tag for tag, attrs in parse_html(html).tags if tag == "details"]
+    assert len(tags) == 2 + 1 + 1  # two owners not done, the closed block, its one owner
+    assert "<details open" not in html
+
+
+def test_follow_ups_are_flagged_by_age_per_priority(
+    build_site: BuildSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = dict(
+        [
+            incident(
+                "old",
+                "2024-01-01",
+                extra=(
+                    "action_items:\n"
+                    "  - {title: Urgent fix, owner: Ops, status: open, priority: P0}\n"
+                    "  - {title: Later fix, owner: Ops, status: open, priority: P3}\n"
+                    "  - {title: Mid fix, owner: Ops, status: proposed, priority: P1}\n"
+                ),
+            )
+        ]
+    )
+    ages = {"P0": [2, 4], "P1": 8}
+    site = build_site(files, plugin={"build_date": "2024-02-12", "follow_up_ages": ages})
+    text = parse_html(site.page("follow-ups/")).text
+    # 42 days old: past 2 and 4 weeks for P0, not past 8 weeks for P1, P3 never flagged.
+    assert "2 flagged for their age" not in text
+    assert "1 flagged for their age" in text
+    assert "older than 4 weeks" in text
+    assert "older than 2 weeks" not in text
+    assert "P0 items: 2 weeks and 4 weeks; P1 items: 8 weeks" in text
+    bad = build_site(files, plugin={"follow_up_ages": {"P0": "soon"}}, strict=True)
+    assert bad.error is not None
+    assert "follow_up_ages: 'P0' must be a number of weeks" in caplog.text
 
 
 def test_lessons_and_root_causes_link_back(build_site: BuildSite) -> None:
@@ -480,3 +524,60 @@ def test_repository_nav_lists_the_browse_pages() -> None:
     for uri in ("catalog.md", "browse/tags/index.md", "root-causes.md", "lessons/index.md"):
         assert uri in text
     assert Path(REPO / "plugins/mkdocs_postmortems/plugin/assets/catalog.js").exists()
+
+
+def test_contributing_factors_have_pages_per_factor_and_per_service(
+    build_site: BuildSite,
+) -> None:
+    factor = "retries without backoff"
+    extra = f"contributing_factors: ['{factor}', 'a one-off']\n"
+    files = dict(
+        [
+            incident("one", "2024-01-01", services="[api, db]", extra=extra),
+            incident("two", "2024-02-01", services="[api]", extra=extra),
+            incident(
+                "three", "2024-03-01", services="[web]", extra=extra.replace(", 'a one-off'", "")
+            ),
+        ]
+    )
+    site = build_site(files, strict=True)
+    assert site.error is None, site.warnings
+    index = parse_html(site.page("browse/factors/")).text
+    assert "retries without backoff 3" in index
+    page = parse_html(site.page("browse/factors/retries-without-backoff/")).text
+    assert "3 incidents" in page
+    # By service, most incidents first; a pair with two incidents or more has its own page.
+    assert "Service Incidents Latest api 2 Incident two db 1 Incident one web 1" in page
+    pair = parse_html(site.page("browse/factors/retries-without-backoff/api/"))
+    assert (
+        "2 incidents on api where a contributing factor was: retries without backoff" in pair.text
+    )
+    assert "Incident two" in pair.text
+    assert "Incident three" not in pair.text
+    assert not (site.site_dir / "browse" / "factors" / "retries-without-backoff" / "db").exists()
+    card = site.page("postmortems/2024-01-01-one/")
+    assert 'href="../../browse/factors/retries-without-backoff/"' in card
+
+
+def test_lessons_index_lists_the_biggest_themes_first(build_site: BuildSite) -> None:
+    lesson = "lessons:\n  went_well: [Quick rollback]\n"
+    files = dict(
+        [
+            incident("a", "2024-01-01", categories="[database]", extra=lesson),
+            incident("b", "2024-02-01", categories="[network]", extra=lesson),
+            incident("c", "2024-03-01", categories="[network]", extra=lesson),
+        ]
+    )
+    text = parse_html(build_site(files).page("lessons/")).text
+    assert text.index("network 2") < text.index("database 1")
+
+
+def test_home_page_links_the_newest_to_the_rest(build_site: BuildSite) -> None:
+    start = date(2024, 1, 1)
+    files = dict(incident(f"n{n:02d}", (start + timedelta(days=n)).isoformat()) for n in range(21))
+    html = build_site(files, strict=True).page("")
+    assert "Newest 20 of 21" in parse_html(html).text
+    assert ("a", {"href": "catalog/"}) in parse_html(html).tags
+    assert "All 21 incidents in the catalog" in parse_html(html).text
+    # Severity is the same badge as on the card.
+    assert '<span class="pm-badge pm-sev pm-sev--sev2">SEV2</span>' in html

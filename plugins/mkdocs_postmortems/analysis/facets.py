@@ -1,4 +1,4 @@
-"""Group the catalog by facet (tag, service, root-cause category, trigger, year) with stats.
+"""Group the catalog by facet (tag, service, category, trigger, factor, year) with stats.
 
 Each facet value gets a slug that is safe in a URL and a file name and unique within its kind:
 two names that clean to the same text (`db-1` and `db_1`), a name that cleans to nothing
@@ -8,17 +8,16 @@ two names that clean to the same text (`db-1` and `db_1`), a name that cleans to
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from ..core.catalog import Catalog, Settings
-from ..core.model import Postmortem
+from ..core.model import Postmortem, known
+from ..core.text import slugify
 from .stats import median_duration
 
-SLUG_LIMIT = 60
 RESERVED_SLUGS = frozenset({"index"})  # the facet kind's own index page
 
 
@@ -26,7 +25,7 @@ RESERVED_SLUGS = frozenset({"index"})  # the facet kind's own index page
 class FacetKind:
     """One way of grouping incidents: its names and how to read its values off a postmortem."""
 
-    key: str  # tag, service, category, trigger, year
+    key: str  # tag, service, category, trigger, factor, year
     title: str  # plural heading, e.g. "Tags"
     singular: str  # e.g. "tag"
     folder: str  # site folder of its pages
@@ -39,16 +38,24 @@ def _trigger(pm: Postmortem) -> Iterable[str]:
 
 
 KINDS: tuple[FacetKind, ...] = (
-    FacetKind("tag", "Tags", "tag", "tags", lambda pm: pm.tags),
-    FacetKind("service", "Services", "service", "services", lambda pm: pm.services),
+    # Placeholders ("TODO-service") are not facet values: they would group unrelated incidents.
+    FacetKind("tag", "Tags", "tag", "tags", lambda pm: known(pm.tags)),
+    FacetKind("service", "Services", "service", "services", lambda pm: known(pm.services)),
     FacetKind(
         "category",
         "Root-cause categories",
         "root-cause category",
         "categories",
-        lambda pm: pm.root_cause_categories,
+        lambda pm: known(pm.root_cause_categories),
     ),
     FacetKind("trigger", "Triggers", "trigger", "triggers", _trigger),
+    FacetKind(
+        "factor",
+        "Contributing factors",
+        "contributing factor",
+        "factors",
+        lambda pm: pm.contributing_factors,
+    ),
     FacetKind("year", "Years", "year", "years", lambda pm: (str(pm.date.year),), True),
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}
@@ -75,14 +82,6 @@ class FacetStats:
     co_categories: tuple[tuple[str, int], ...]  # most frequent first
 
 
-def _clean(name: str) -> str:
-    # NFKD splits accented letters so "café" keeps its "cafe" instead of losing the letter.
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    cleaned = "".join(ch.lower() if ch.isalnum() else "-" for ch in ascii_text)
-    slug = "-".join(part for part in cleaned.split("-") if part)
-    return slug[:SLUG_LIMIT].rstrip("-")
-
-
 def _hashed(base: str, name: str, length: int = 8) -> str:
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:length]
     return f"{base}-{digest}" if base else digest
@@ -95,7 +94,7 @@ def slugs(names: Iterable[str]) -> dict[str, str]:
     a slug never depends on the order names arrive in.
     """
     unique = sorted(set(names))
-    bases = {name: _clean(name) for name in unique}
+    bases = {name: slugify(name) for name in unique}
     counts = Counter(bases.values())
     result: dict[str, str] = {}
     taken: set[str] = set()

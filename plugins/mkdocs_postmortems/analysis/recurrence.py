@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from ..core.catalog import Catalog
-from ..core.model import Postmortem
+from ..core.model import Postmortem, known
 
 DEFAULT_WINDOW_DAYS = 90
 
@@ -42,8 +42,9 @@ def recurrences(catalog: Catalog, window: int = DEFAULT_WINDOW_DAYS) -> list[Rec
         raise ValueError(f"the recurrence window must be 0 or more days, not {window}")
     groups: dict[tuple[str, str], list[Postmortem]] = defaultdict(list)
     for pm in catalog:
-        for category in dict.fromkeys(pm.root_cause_categories):
-            for service in dict.fromkeys(pm.services):
+        # A placeholder service ("TODO-service") is not a service two incidents share.
+        for category in dict.fromkeys(known(pm.root_cause_categories)):
+            for service in dict.fromkeys(known(pm.services)):
                 groups[(category, service)].append(pm)
     found: list[Recurrence] = []
     for (category, service), members in groups.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -162,17 +164,21 @@ class Postmortem:
         return tuple(item for item in self.action_items if item.is_open)
 
 
-def format_duration(delta: timedelta | None) -> str:
-    """Return `delta` as `4 h 15 min`, `2 d 3 h`, `45 min` or `-` when unknown."""
-    if delta is None:
-        return "-"
-    minutes = round(delta.total_seconds() / 60)
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{sign}{days} d {hours} h" if hours else f"{sign}{days} d"
-    if hours:
-        return f"{sign}{hours} h {minutes} min" if minutes else f"{sign}{hours} h"
-    return f"{sign}{minutes} min"
+_PLACEHOLDER = re.compile(
+    r"^\W*(?:(?:todo|tbd|tba|fixme|xxx+)(?:\W|$)|(?:unknown|n/?a|none|null|\?+)\W*$)",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Say whether `value` stands for a missing fact: empty, `TODO-service`, `TBD`, `unknown`.
+
+    Views never treat such a value as shared between incidents (a related incident, a
+    recurrence, a facet), however many files carry it.
+    """
+    return not value.strip() or bool(_PLACEHOLDER.match(value))
+
+
+def known(values: Iterable[str]) -> tuple[str, ...]:
+    """Return `values` without placeholders, in order."""
+    return tuple(value for value in values if not is_placeholder(value))

@@ -13,7 +13,16 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from .problems import Level, Problem, did_you_mean
-from .schema import FIELDS, MAX_ITEMS, MAX_LINE, MAX_TEXT, TIME_FIELDS, Field, Kind
+from .schema import (
+    FIELDS,
+    MAX_ITEMS,
+    MAX_LINE,
+    MAX_TEXT,
+    REVIEW_FIELDS,
+    TIME_FIELDS,
+    Field,
+    Kind,
+)
 from .vocabulary import Vocabularies, match_term
 from .yaml_load import Path
 
@@ -61,10 +70,17 @@ class Validator:
             path = path[:-1]
         return None
 
-    def report(self, path: Path, message: str, hint: str = "", level: Level = Level.ERROR) -> None:
-        """Record a problem at `path`."""
+    def report(
+        self,
+        path: Path,
+        message: str,
+        hint: str = "",
+        level: Level = Level.ERROR,
+        rule: str = "schema",
+    ) -> None:
+        """Record a problem at `path`, found by the lint rule `rule`."""
         self.problems.append(
-            Problem(self.path, self.line_of(path), label(path), message, hint, level)
+            Problem(self.path, self.line_of(path), label(path), message, hint, level, rule=rule)
         )
 
     def mapping(self, value: object, fields: tuple[Field, ...], path: Path) -> dict[str, object]:
@@ -87,7 +103,10 @@ class Validator:
             checked = self.value(spec, item, (*path, key))
             if checked is not _INVALID:
                 clean[key] = checked
+        draft = not path and value.get("status") == "draft"
         for spec in fields:
+            if draft and spec.name in REVIEW_FIELDS:
+                continue  # a draft may leave them empty: one review finding says so
             if (
                 spec.required
                 and spec.name not in clean
@@ -320,7 +339,23 @@ def validate(
     clean = checker.mapping(data, FIELDS, ())
     _check_identity(checker, clean, stem)
     _check_times(checker, clean)
+    _check_review(checker, clean)
     return clean, checker.problems
+
+
+def _check_review(checker: Validator, clean: dict[str, object]) -> None:
+    """Report, in one finding, what a draft still needs before it can be published."""
+    if clean.get("status") != "draft":
+        return
+    empty = [name for name in REVIEW_FIELDS if name not in clean]
+    if empty:
+        checker.report(
+            (),
+            f"needs review: {', '.join(empty)} still empty (the source did not state "
+            f"{'it' if len(empty) == 1 else 'them'})",
+            "fill them in before changing status from draft; a published postmortem requires them",
+            Level.WARNING,
+        )
 
 
 def _check_identity(checker: Validator, clean: dict[str, object], stem: str) -> None:
@@ -329,6 +364,7 @@ def _check_identity(checker: Validator, clean: dict[str, object], stem: str) -> 
             (),
             f"file name '{stem}.md' cannot be a postmortem id",
             "rename the file to YYYY-MM-DD-short-title.md (letters, digits, '-')",
+            rule="id-matches-file",
         )
     given = clean.get("id")
     if given is not None and given != stem:
@@ -336,6 +372,7 @@ def _check_identity(checker: Validator, clean: dict[str, object], stem: str) -> 
             ("id",),
             f"id '{given}' does not match the file name '{stem}.md'",
             f"set id: {stem} or rename the file to {given}.md",
+            rule="id-matches-file",
         )
 
 
@@ -354,6 +391,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
             f"date {day} is not the day 'started' ({started.date()}) falls on",
             "make them agree, or drop 'date'",
             Level.WARNING,
+            rule="chronology",
         )
     latent = clean.get("latent_since")
     if isinstance(latent, datetime) and isinstance(started, datetime) and latent > started:
@@ -361,6 +399,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
             ("latent_since",),
             "latent_since is after started",
             "latent_since is when the cause was introduced, before the impact began",
+            rule="chronology",
         )
     order = [(name, clean.get(name)) for name in TIME_FIELDS]
     for index, (name, moment) in enumerate(order):
@@ -374,6 +413,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
                     f"{earlier_name} ({earlier.isoformat()})",
                     "check the dates and time zones; times must be in order "
                     "started <= detected <= mitigated <= resolved",
+                    rule="chronology",
                 )
                 break
     previous: datetime | None = None
@@ -386,6 +426,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
                 "timeline entries are out of order",
                 "list the entries oldest first",
                 Level.WARNING,
+                rule="chronology",
             )
         previous = moment
 

@@ -6,37 +6,35 @@ Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from markupsafe import escape
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
-from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
+from ..analysis.recurrence import Recurrence, by_incident, recurrences
 from ..analysis.related import Related
 from ..authoring.lint import Context, LintConfig, run_rules
 from ..core.cache import BuildCache
 from ..core.catalog import Catalog, Settings, load_catalog
 from ..core.loader import Rejected
 from ..core.model import Postmortem
+from ..core.options import Options, OptionsError, build_date, check
 from ..core.problems import Level, Problem
-from ..core.vocabulary import merge_vocabularies
+from ..core.text import plural, shorten
 from ..search.store import SearchIndex
 from ..search.synonyms import Table, build_table
+from ..views.body import fold_repeated
 from ..views.browse import (
     CATALOG_SCRIPT,
     CATALOG_URI,
@@ -61,10 +59,11 @@ from ..views.exports import (
     exports_page,
     json_export,
 )
+from ..views.follow_ups import parse_ages
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
 from ..views.insights import Insights, insights_page
-from ..views.layout import GeneratedPage, Layout, home_page, shorten
+from ..views.layout import GeneratedPage, Layout, home_page
 from ..views.sanitize import sanitize_html
 from ..views.search_page import (
     ASSETS,
@@ -76,6 +75,7 @@ from ..views.search_page import (
     search_terms,
     similar_links,
 )
+from .config import PostmortemsConfig, options_from
 from .incremental import PageDigests, TrackedFile, digest
 from .rendered import RenderedPages, rendered_pages
 
@@ -86,81 +86,11 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_URI = "assets/postmortems/postmortems.css"
 
 
-class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
-    """The `postmortems` plugin options in `mkdocs.yml`."""
-
-    source = c.Type(str, default="postmortems")
-    """Folder of postmortem Markdown files, relative to `mkdocs.yml`."""
-
-    url_prefix = c.Type(str, default="postmortems")
-    """Site folder that incident pages are published under."""
-
-    home = c.Type(bool, default=True)
-    """Generate the home page (`index.md`) unless the docs folder has its own."""
-
-    vocabularies = c.Type(dict, default={})
-    """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
-
-    recurrence_window = c.Type(int, default=DEFAULT_WINDOW_DAYS)
-    """Days within which incidents sharing a root-cause category and a service are recurrences."""
-
-    build_date = c.Optional(c.Type(str))
-    """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
-
-    required_sections = c.Optional(c.Type(dict))
-    """Body sections each severity needs, e.g. `{SEV1: [Timeline, Lessons]}`; default SEV1/SEV2."""
-
-    blameless_words = c.Optional(c.ListOfItems(c.Type(str)))
-    """Words and phrases that assign blame, flagged as warnings; default a short list."""
-
-    edit_uri = c.Optional(c.Type(str))
-    """Edit link base of postmortem pages (like MkDocs' edit_uri, for the postmortems folder)."""
-
-    lint_on_build = c.Type(bool, default=True)
-    """Log the `postmortems lint` rules' findings during the build (errors fail --strict)."""
-
-    guide_pages = c.Type(bool, default=True)
-    """Generate the "Writing a postmortem" and "Add a postmortem" pages."""
-    cache_dir = c.Type(str, default=".cache/postmortems")
-    """Folder for the search index, relative to `mkdocs.yml`; never inside docs or site."""
-
-    synonyms = c.Type(list, default=[])
-    """Extra synonym groups for search, e.g. `[[pg, postgres], [mq, message queue]]`."""
-
-    default_synonyms = c.Type(bool, default=True)
-    """Keep the built-in synonym groups (db/database, k8s/kubernetes, oom/out of memory...)."""
-
-    search_page = c.Type(str, default="search.md")
-    """Where the "Search root causes" page goes in the site; empty for none."""
-
-    related = c.Type(int, default=5)
-    """How many related incidents an incident page lists (0 for none)."""
-
-
-def build_date(configured: str | None) -> date:
-    """Return the build date: the configured one, else SOURCE_DATE_EPOCH, else today (UTC)."""
-    if configured:
-        try:
-            return date.fromisoformat(configured)
-        except ValueError:
-            raise PluginError(
-                f"postmortems: build_date '{configured}' is not a date (use YYYY-MM-DD)"
-            ) from None
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC).date()
-        except ValueError:
-            raise PluginError(
-                f"postmortems: SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds"
-            ) from None
-    return datetime.now(UTC).date()
-
-
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyped-call]
     """Turn the postmortems folder into incident pages and generated listing pages."""
 
     def __init__(self) -> None:
+        self._findings: tuple[str, ...] | None = None  # last build's advice, kept across serve
         self.catalog = Catalog(())
         self.layout = Layout()
         self.root = Path()
@@ -174,7 +104,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._related: Related = {}
         self._synonyms: Table = {}
         self._env: Any = None
-        self.cache_dir = Path(".cache/postmortems")
+        self.options = Options()
+        self.cache_dir = self.options.cache_path
+        self._files = Files([])
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._digests = PageDigests()
@@ -182,35 +114,48 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._titles: dict[str, str] = {}
         self._rendered = RenderedPages(self._cache)
         self._files_key = ""
+        self._settings_key = ""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Keep this plugin, so its caches, across `mkdocs serve` rebuilds; note `--dirty`."""
+        """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
+        have this hook), so findings that did not change are not logged again and the build
+        cache stays in memory; note whether rebuilds are `--dirty`."""
+        self._findings = None
         self._dirty = dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
+        if not self.config.enabled:
+            return config
         if config.theme.name != "material":
             raise PluginError(
                 "postmortems: the plugin needs the Material theme; set 'theme: name: material'"
             )
-        vocabularies, errors = merge_vocabularies(self.config.vocabularies)
-        if errors:
-            raise PluginError("postmortems: " + "; ".join(errors))
-        self.settings = Settings(vocabularies, build_date(self.config.build_date))
-        self.root = Path(config.config_file_path or ".").parent / self.config.source
+        self.options = options_from(self.config, config)
+        try:
+            vocabularies = check(self.options)
+            self.settings = Settings(vocabularies, build_date(self.options.build_date))
+        except OptionsError as error:
+            raise PluginError(str(error)) from None
+        self.root = self.options.root
         self.lint_config, errors = LintConfig.from_options(
-            {k: v for k, v in self.config.items() if k in ("required_sections", "blameless_words")},
-            [term.value for term in vocabularies["severity"]],
+            self.options.plugin_values(), [term.value for term in vocabularies["severity"]]
         )
         if errors:
             raise PluginError("postmortems: " + "; ".join(errors))
-        self.edit_base = _edit_base(self.config.edit_uri, config, self.root)
-        prefix = self.config.url_prefix.strip("/")
-        if not prefix or ".." in prefix.split("/"):
-            raise PluginError("postmortems: url_prefix must be a folder name such as 'postmortems'")
-        self.layout = Layout(prefix)
-        if self.config.recurrence_window < 0:
-            raise PluginError("postmortems: recurrence_window must be a number of days, 0 or more")
+        self._synonyms, errors = build_table(
+            self.options.synonyms, defaults=self.options.default_synonyms
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.follow_up_ages, errors = parse_ages(self.options.follow_up_ages)
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.edit_base = _edit_base(self.options.edit_uri, config, self.root)
+        self.layout = Layout(self.options.prefix)
+        self.cache_dir = self.options.cache_path
+        if self._cache.folder != self.cache_dir:
+            self._cache = BuildCache(self.cache_dir)
         # Our templates sit after the site's custom_dir, so a site can override any of them.
         position = 1 if config.theme.custom_dir else 0
         if str(TEMPLATES_DIR) not in config.theme.dirs:
@@ -219,49 +164,28 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             config.extra_css.append(CSS_URI)
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
-        self._configure_search(config)
+        self._related = {}
+        self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
         return config
 
-    def _configure_search(self, config: MkDocsConfig) -> None:
-        self._synonyms, errors = build_table(
-            self.config.synonyms, defaults=self.config.default_synonyms
-        )
-        if errors:
-            raise PluginError("postmortems: " + "; ".join(errors))
-        base = Path(config.config_file_path or ".").parent
-        self.cache_dir = (base / self.config.cache_dir).resolve()
-        for name, folder in (("docs_dir", config.docs_dir), ("site_dir", config.site_dir)):
-            if self.cache_dir.is_relative_to(Path(folder).resolve()):
-                raise PluginError(
-                    f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
-                    "search index must not be published or watched: use e.g. .cache/postmortems"
-                )
-        if self._cache.folder != self.cache_dir:
-            self._cache = BuildCache(self.cache_dir)
-        page = self.config.search_page
-        if page and (not page.endswith(".md") or ".." in page.split("/") or page.startswith("/")):
-            raise PluginError(
-                f"postmortems: search_page '{page}' must be a Markdown path in the site such as "
-                "'search.md' (or empty for no search page)"
-            )
-        self._related = {}
-        self._env = None
-
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
+        if not self.config.enabled:
+            return files
+        self._files = files
         self._cache.begin()
         self.catalog = load_catalog(self.root, self.settings, self._cache)
         problems = list(self.catalog.problems)
-        if self.config.lint_on_build:
+        if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
             findings = run_rules(self.catalog, context, self._cache)
             problems += [finding.problem for finding in findings]
-        _report(problems)
-        found = recurrences(self.catalog, self.config.recurrence_window)
+        self._findings = _report(problems, self._findings)
+        found = recurrences(self.catalog, self.options.recurrence_window)
         self._recurrence_list = found
         self._recurrences = by_incident(found)
         self._facets = facet_set(self.catalog)
@@ -294,11 +218,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 config, CATALOG_SCRIPT, abs_src_path=str(PACKAGE_DIR / "assets" / "catalog.js")
             )
         )
-        if self.config.search_page:
+        if self.options.search_page:
             self._add_search_files(files, config)
         self._page_data_memo = {}
         # Listing pages link to incident pages: their HTML depends on which pages exist.
         self._files_key = digest(sorted((f.src_uri, f.inclusion.name) for f in files))
+        self._settings_key = digest(sorted(self.settings.vocabularies.items()), self.settings.today)
         for uri in [*self._incidents, *self._generated]:
             self._cache.keep("html", uri)  # a dirty build renders only some of them
         if self._dirty:
@@ -319,7 +244,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             # Incident cards link facet values to their pages by slug.
             sorted(self._facets._slugs.items()),
         )
-        whole = [(pm.path, pm.digest) for pm in self.catalog]
+        whole = [(pm.path, pm.digest) for pm in self.catalog], self._settings_key
         for file in pages:
             uri = file.src_uri
             own: object
@@ -327,7 +252,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 own = self._incident_inputs(pm)
             elif (page := self._generated.get(uri)) is not None:
                 listed = [(pm.path, pm.digest) for pm in page.listing]
-                own = (page.markdown, listed, whole if uri == CATALOG_URI else None)
+                everything = uri == CATALOG_URI or page.data is not None
+                own = (page.markdown, listed, whole if everything else None)
             else:
                 own = self._rejected.get(uri)
             self._digests.mark(file, digest(shared, own))
@@ -344,17 +270,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         ]
         # The card shows the best related incidents and why, not their scores (which move
         # with every edit anywhere in the corpus).
-        shown_similar = self._related.get(pm.id, [])[: max(self.config.related, 0)]
+        shown_similar = self._related.get(pm.id, [])[: max(self.options.related, 0)]
         similar = [(other, reasons) for other, _score, reasons in shown_similar]
         others = {*pm.related, *(r[0] for r in recurring), *(other for other, _ in similar)}
-        shown = [(o, other.digest) for o in sorted(others) if (other := self.catalog.get(o))]
-        return (pm.digest, pm.related, pm.problems, recurring, similar, shown)
-
-    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        """Remember the title of each generated page, for the navigation of dirty builds."""
-        if self._dirty and page.title is not None and isinstance(page.file, TrackedFile):
-            self._titles[page.file.src_uri] = page.title
-        return output
+        shown = [
+            (o, other.path, other.digest) for o in sorted(others) if (other := self.catalog.get(o))
+        ]
+        return (pm.digest, self._settings_key, pm.related, pm.problems, recurring, similar, shown)
 
     def _index(self) -> None:
         try:
@@ -368,7 +290,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         log.info(update.stats.summary())
 
     def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
-        data = search_data(self.catalog, self.layout, self._synonyms, config.use_directory_urls)
+        data = search_data(self.catalog, self._synonyms, self._incident_url)
         files.append(File.generated(config, DATA_URI, content=data))
         files.append(File.generated(config, DATA_GZIP_URI, content=compress(data)))
         for uri, source in ASSETS.items():
@@ -378,10 +300,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _pages(self, files: Files) -> list[GeneratedPage]:
         pages = []
-        if self.config.home and files.get_file_from_path("index.md") is None:
+        if self.options.home and files.get_file_from_path("index.md") is None:
             links = browse_links("index.md", self.layout)
             pages.append(home_page(self.catalog, self.layout, links=links))
-        if self.config.guide_pages:
+        if self.options.guide_pages:
             if files.get_file_from_path(REFERENCE_URI) is None:
                 pages.append(reference_page(self.settings.vocabularies, self.lint_config))
             if files.get_file_from_path(ADD_URI) is None:
@@ -390,18 +312,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self.catalog,
             self.layout,
             recurring=self._recurrence_list,
-            window=self.config.recurrence_window,
+            window=self.options.recurrence_window,
         )
         pages += [self._insights.page, exports_page()]
-        if self.config.search_page:
-            pages.append(search_page(self.config.search_page))
-        return pages + browse_pages(self.catalog, self.layout, self._facets)
+        if self.options.search_page:
+            pages.append(search_page(self.options.search_page))
+        return pages + browse_pages(self.catalog, self.layout, self._facets, self.follow_up_ages)
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the chart files and the exports, by site path."""
         context = ExportContext(
             config.site_name,
-            lambda pm: _url_of(self.layout.incident_uri(pm.path), config),
+            self._incident_url,
             config.site_url or None,
         )
         return {
@@ -435,21 +357,22 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Give incident pages their escaped title, description and template."""
         uri = page.file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
-            page.meta = {
-                "title": str(escape(pm.title)),
-                "description": str(escape(shorten(pm.summary))),
-                "template": "postmortems/incident.html",
+            # update, not replace: Material's meta plugin may have set values already.
+            page.meta.update(
+                title=str(escape(pm.title)),
+                description=str(escape(shorten(pm.summary, sentence=True))),
+                template="postmortems/incident.html",
                 # The site sidebar holds no incidents; hiding it gives the card room.
-                "hide": ["navigation"],
-            }
+                hide=["navigation"],
+            )
             body = normalize_lists(pm.body)
-            terms = search_terms(self.catalog, pm.id)
-            return "" if self._rendered.reuse(page, body, [terms]) else body
+            inputs = [pm.digest, self._settings_key]
+            return "" if self._rendered.reuse(page, body, inputs) else body
         if (rejected := self._rejected.get(uri)) is not None:
-            page.meta = {
-                "title": str(escape(f"Problems in {rejected.path}")),
-                "template": "postmortems/rejected.html",
-            }
+            page.meta.update(
+                title=str(escape(f"Problems in {rejected.path}")),
+                template="postmortems/rejected.html",
+            )
             return ""
         if uri in self._generated and self._rendered.reuse(page, markdown, [self._files_key]):
             return ""
@@ -465,11 +388,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Sanitise an incident's body, then add its root cause and facets for search.
-
-        Material's search indexes the page content only, not the card our template draws
-        around it; without this block a root cause could not be found from its search box.
-        """
+        """Sanitise an incident's body (author-written Markdown that may hold raw HTML), and fold
+        the sections that repeat its card."""
         if (kept := self._rendered.restore(page)) is not None:
             return kept
         pm = self._incidents.get(page.file.src_uri)
@@ -477,32 +397,37 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             if page.file.src_uri in self._generated:
                 self._rendered.keep(page, html, links_in_digest=True)
             return html
-        # The body is author-written Markdown that may hold raw HTML: keep only safe markup.
-        html = sanitize_html(html)
-        if self._env is None:
-            # Pages are rendered before on_env runs, so the block gets its own environment.
-            self._env = config.theme.get_env()
-        terms = search_terms(self.catalog, pm.id)
-        block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
-        self._rendered.keep(page, html + block, links_in_digest=False)
-        return html + block
+        html = fold_repeated(sanitize_html(html), pm)
+        self._rendered.keep(page, html, links_in_digest=False)
+        return html
 
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Keep the theme's template environment for the search block of incident pages."""
+        self._env = env
+        return env
+
+    # Before the search plugins (priority 0) index the page, so they see the search block.
+    @event_priority(50)
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
+        if (pm := self._incidents.get(uri)) is not None:
+            # Material's search indexes the page content only, not the card our template draws
+            # around it; without this block a root cause could not be found from its search box.
+            terms = search_terms(self.catalog, pm.id)
+            block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+            page.content = (page.content or "") + block
         if uri in self._page_data_memo:
             data = self._page_data_memo[uri]
         else:
-            data = self._page_data(uri, page.url, config)
+            data = self._page_data(uri, page.url)
         if data is not None:
             context[data[0]] = data[1]  # type: ignore[literal-required]
         return context
 
-    def _page_data(
-        self, uri: str, here: str | None, config: MkDocsConfig
-    ) -> tuple[str, Any] | None:
+    def _page_data(self, uri: str, here: str | None) -> tuple[str, Any] | None:
         """Return the name and value of what the template of page `uri` shows, if anything."""
         if here is None:
             return None
@@ -512,39 +437,60 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 other = self.catalog.get(ident)
                 if other is None:
                     return None
-                return get_relative_url(_url_of(self.layout.incident_uri(other.path), config), here)
+                return get_relative_url(self._incident_url(other), here)
 
             card = incident_card(pm, self.catalog, url_for)
             card["recurrences"] = recurrence_card(
                 self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
             )
             card["facet_links"] = card_facet_links(
-                pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
+                pm, self._facets, lambda uri: get_relative_url(self._url(uri), here)
             )
             card["similar"] = similar_links(
-                pm.id, self.catalog, self._related, url_for, max(self.config.related, 0)
+                pm.id, self.catalog, self._related, url_for, max(self.options.related, 0)
             )
             return "postmortem", card
         if uri == CATALOG_URI and uri in self._generated:
             return "pm_catalog", {
-                "rows": catalog_rows(self.catalog, self._row_url(here, config)),
+                "rows": catalog_rows(self.catalog, self._row_url(here)),
                 "filters": catalog_filters(self.catalog),
                 "total": len(self.catalog),
             }
-        if (generated := self._generated.get(uri)) and generated.listing:
-            return "pm_listing", listing_rows(generated.listing, self._row_url(here, config))
+        generated = self._generated.get(uri)
+        if generated is not None and generated.listing:
+            return "pm_listing", listing_rows(generated.listing, self._row_url(here))
+        if generated is not None and generated.data:
+            return "pm_data", generated.data(self._row_url(here))
         if (rejected := self._rejected.get(uri)) is not None:
             return "rejected", rejected_card(rejected)
         return None
 
-    def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
+    def _url(self, src_uri: str) -> str:
+        """Return the site URL MkDocs gives the page made from `src_uri` (from its `File`)."""
+        file = self._files.get_file_from_path(src_uri)
+        if file is None:
+            raise PluginError(f"postmortems: internal error: no page for '{src_uri}'")
+        return file.url
+
+    def _incident_url(self, pm: Postmortem) -> str:
+        return self._url(self.layout.incident_uri(pm.path))
+
+    def _row_url(self, here: str) -> Callable[[Postmortem], str]:
         def url(pm: Postmortem) -> str:
-            return get_relative_url(_url_of(self.layout.incident_uri(pm.path), config), here)
+            return get_relative_url(self._incident_url(pm), here)
 
         return url
 
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Remember the title of each generated page, for the navigation of dirty builds."""
+        if self._dirty and page.title is not None and isinstance(page.file, TrackedFile):
+            self._titles[page.file.src_uri] = page.title
+        return output
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Keep what this build parsed and linted, and its page digests, for the next one."""
+        """Keep what this build parsed, linted and converted, and its page digests, for the next."""
+        if not self.config.enabled:
+            return
         if self._dirty:
             self._digests.commit()
         try:
@@ -559,7 +505,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         """Rebuild when a postmortem changes."""
-        if self.root.is_dir():
+        if self.config.enabled and self.root.is_dir():
             server.watch(str(self.root))
         return server
 
@@ -592,11 +538,6 @@ def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | No
     return urljoin(repo_url if repo_url.endswith("/") else repo_url + "/", base)
 
 
-def _url_of(uri: str, config: MkDocsConfig) -> str:
-    stem = uri.removesuffix(".md")
-    return f"{stem}/" if config.use_directory_urls else f"{stem}.html"
-
-
 def _front_matter(markdown: str) -> str:
     """Return the front matter block of a generated page (its title and options)."""
     return markdown.split("\n---\n", 1)[0]
@@ -608,16 +549,30 @@ def _body_source(body: str) -> str:
     return "\n" + body
 
 
-def _report(problems: list[Problem]) -> None:
-    # Errors are warnings so `mkdocs build --strict` fails on them; advice stays at info.
-    for problem in problems:
-        if problem.level == Level.ERROR:
-            log.warning(problem.format())
-        else:
-            log.info(problem.format())
-    errors = sum(1 for problem in problems if problem.level == Level.ERROR)
+def _report(problems: list[Problem], last: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Log the loading problems and lint findings of a build; return the findings' key.
+
+    Errors are warnings, each with its place, so `mkdocs build --strict` fails on them and says
+    where. Findings that are advice get one summary line at INFO (the details at DEBUG, shown by
+    `mkdocs build --verbose`, and by `postmortems lint`), and the line is not repeated while
+    the findings stay the same (`last`: the key of the previous build's, under `mkdocs serve`).
+    """
+    errors = [problem for problem in problems if problem.level == Level.ERROR]
+    advice = [problem for problem in problems if problem.level != Level.ERROR]
+    for problem in errors:
+        log.warning(problem.format())
+    for problem in advice:
+        log.debug(problem.format())
     if errors:
         log.warning(
-            f"{errors} problem{'s' if errors != 1 else ''} in the postmortems folder; "
+            f"{plural(len(errors), 'problem')} in the postmortems folder; "
             "run 'postmortems lint' for the list"
         )
+    key = tuple(problem.format() for problem in advice)
+    if advice and key != last:
+        files = len({problem.path for problem in advice})
+        log.info(
+            f"{plural(len(advice), 'lint finding')} in {plural(files, 'file')} (advice, not "
+            "errors): run 'postmortems lint' for the list, or build with --verbose"
+        )
+    return key

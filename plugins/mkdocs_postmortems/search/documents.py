@@ -14,7 +14,7 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis.related import Features
-from ..core.model import Postmortem
+from ..core.model import Postmortem, known
 
 STEMMED = StemmingAnalyzer()
 PLAIN = StandardAnalyzer()
@@ -86,11 +86,12 @@ def key_terms(text: str) -> list[str]:
 
 def features(pm: Postmortem) -> Features:
     """Return what related-incident ranking compares: facets and root-cause key terms."""
-    cause = " ".join([pm.root_cause, pm.trigger or "", *pm.contributing_factors])
+    # A placeholder ("TODO-service", "unknown") is never a reason to relate two incidents.
+    cause = " ".join(known([pm.root_cause, pm.trigger or "", *pm.contributing_factors]))
     return Features(
         id=pm.id,
-        categories=tuple(value.lower() for value in pm.root_cause_categories),
-        services=tuple(value.lower() for value in pm.services),
-        tags=tuple(value.lower() for value in pm.tags),
+        categories=tuple(value.lower() for value in known(pm.root_cause_categories)),
+        services=tuple(value.lower() for value in known(pm.services)),
+        tags=tuple(value.lower() for value in known(pm.tags)),
         terms=tuple(key_terms(cause)),
     )
