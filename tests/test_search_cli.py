@@ -14,6 +14,7 @@ import pytest
 from conftest import FIXTURES, REPO
 from mkdocs_postmortems.cli.commands.search import refresh, site_from_args
 from mkdocs_postmortems.cli.main import build_parser, main
+from mkdocs_postmortems.search.store import FORMAT
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 SEED_ID = "2024-03-08-auth-outage"
@@ -174,7 +175,7 @@ def test_index_lives_in_cache_dir_and_follows_edits(
     site: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     search_json(site, capsys, "missing index")
-    assert (site / ".cache" / "postmortems" / "search-v1" / "CURRENT").is_file()
+    assert (site / ".cache" / "postmortems" / f"search-v{FORMAT}" / "CURRENT").is_file()
     (site / "postmortems" / "2024-04-10-k8s-oom.md").unlink()
     assert run(site, "search", "kubernetes") == 1
 

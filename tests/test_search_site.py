@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, BuildSite, parse_html, postmortem
+from mkdocs_postmortems.search.store import FORMAT
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 
@@ -30,7 +31,12 @@ def test_related_incidents_on_pages(build_site: BuildSite) -> None:
     links = [a.get("href") for tag, a in parsed.tags if tag == "a"]
     first = links.index("../2023-11-02-orders-slow-query/")
     assert first < links.index("../2024-06-01-replica-failover/")
-    assert "shared category: performance, category: database, tag: missing-index" in parsed.text
+    why = [t for t in parsed.text.split("Why: ")[1:] if "missing" in t]
+    assert why, parsed.text
+    words, *facets = why[0].split(" Writes failed")[0].split("; ")
+    named = words.removeprefix("same words: ").split(" (+")[0]
+    assert {"query", "slow", "index"} <= set(named.split(", "))
+    assert {"tag: missing-index", "category: performance"} <= set(facets)
     # Nothing in the fixtures shares enough with the out-of-memory incident.
     oom = parse_html(site.page("postmortems/2024-04-10-k8s-oom/")).text
     assert "Seen before" not in oom
@@ -68,7 +74,7 @@ def test_build_logs_one_summary_line_and_reuses_the_index(
 
 def test_index_is_never_published(build_site: BuildSite) -> None:
     site = build_site(fixture_files())
-    assert (site.root / ".cache" / "postmortems" / "search-v1" / "CURRENT").is_file()
+    assert (site.root / ".cache" / "postmortems" / f"search-v{FORMAT}" / "CURRENT").is_file()
     published = [p.name for p in site.site_dir.rglob("*")]
     assert not any(name.endswith((".toc", ".seg")) or name == "manifest.json" for name in published)
 

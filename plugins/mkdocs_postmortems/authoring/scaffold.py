@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ..core.model import PLACEHOLDER
 from ..core.schema import FIELDS, Field, Kind
 from ..core.vocabulary import Vocabularies
-from .lint import PLACEHOLDER, LintConfig
+from .lint import LintConfig
 
 MAX_SLUG = 60
 

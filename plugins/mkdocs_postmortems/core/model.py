@@ -7,6 +7,18 @@ from datetime import date, datetime, timedelta
 
 from .problems import Problem
 
+PLACEHOLDER = "TODO"
+"""What the template and the importer write where a value is still to be filled in."""
+
+# Values that say nothing about an incident: two postmortems sharing one share nothing.
+_EMPTY = frozenset({"", "-", "?", "unknown", "none", "n/a", "na", "tbd", "tbc", "other"})
+
+
+def is_placeholder(value: str) -> bool:
+    """Return whether `value` says nothing: empty, `unknown`-like, or a TODO still to fill."""
+    text = value.strip().lower()
+    return text in _EMPTY or text.startswith(PLACEHOLDER.lower())
+
 
 @dataclass(frozen=True)
 class ActionItem:

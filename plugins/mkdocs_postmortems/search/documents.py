@@ -14,10 +14,22 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis.related import Features
-from ..core.model import Postmortem
+from ..core.model import Postmortem, is_placeholder
+from .stopwords import STOP_WORDS
 
-STEMMED = StemmingAnalyzer()
-PLAIN = StandardAnalyzer()
+STEMMED = StemmingAnalyzer(stoplist=STOP_WORDS)
+PLAIN = StandardAnalyzer(stoplist=STOP_WORDS)
+
+# How much a word counts in related-incident matching, by the field it comes from: what
+# happened and why (title, root cause) over how it was described (summary, impact, factors).
+FIELD_WEIGHTS = {
+    "title": 1.0,
+    "root_cause": 1.0,
+    "summary": 0.6,
+    "impact": 0.5,
+    "factors": 0.6,
+    "trigger": 0.4,
+}
 
 
 def schema() -> Schema:
@@ -84,13 +96,66 @@ def key_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t.text for t in STEMMED(text) if len(t.text) > 2))
 
 
+def known(values: Iterable[str]) -> list[str]:
+    """Return `values` without placeholders and empty values, lowercased, each once."""
+    return list(dict.fromkeys(v.strip().lower() for v in values if not is_placeholder(v)))
+
+
+def _texts(pm: Postmortem) -> dict[str, str]:
+    impact = pm.impact.description if pm.impact else ""
+    texts = {
+        "title": pm.title,
+        "root_cause": pm.root_cause,
+        "summary": pm.summary,
+        "impact": impact,
+        "factors": "\n".join(pm.contributing_factors),
+        "trigger": (pm.trigger or "").replace("-", " "),
+    }
+    return {
+        field: text
+        for field, text in texts.items()
+        if FIELD_WEIGHTS.get(field) and not is_placeholder(text)
+    }
+
+
 def features(pm: Postmortem) -> Features:
-    """Return what related-incident ranking compares: facets and root-cause key terms."""
-    cause = " ".join([pm.root_cause, pm.trigger or "", *pm.contributing_factors])
+    """Return what related-incident ranking compares: words by field, and facets."""
+    weights: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    for field, text in _texts(pm).items():
+        for token in STEMMED(text, keeporiginal=True):
+            if len(token.text) > 2 and not token.text[0].isdigit():
+                weights[token.text] = max(weights.get(token.text, 0.0), FIELD_WEIGHTS[field])
+                shown.setdefault(token.text, token.original.lower())
+    facets = [f"c:{v}" for v in known(pm.root_cause_categories)]
+    facets += [f"s:{v}" for v in known(pm.services)]
+    facets += [f"t:{v}" for v in known(pm.tags)]
+    facets += [f"x:{v}" for v in known([pm.trigger or ""])]
     return Features(
         id=pm.id,
-        categories=tuple(value.lower() for value in pm.root_cause_categories),
-        services=tuple(value.lower() for value in pm.services),
-        tags=tuple(value.lower() for value in pm.tags),
-        terms=tuple(key_terms(cause)),
+        facets=tuple(facets),
+        words=tuple(weights),
+        weights=tuple(weights.values()),
+        shown=tuple(shown[word] for word in weights),
+    )
+
+
+def features_to_json(found: Features) -> dict[str, Any]:
+    """Return `found` as JSON data (the id is the manifest's)."""
+    return {
+        "facets": list(found.facets),
+        "words": list(found.words),
+        "weights": list(found.weights),
+        "shown": list(found.shown),
+    }
+
+
+def features_from_json(ident: str, data: dict[str, Any]) -> Features:
+    """Return the features of `ident` read back from `features_to_json` data."""
+    return Features(
+        id=ident,
+        facets=tuple(str(v) for v in data["facets"]),
+        words=tuple(str(v) for v in data["words"]),
+        weights=tuple(float(v) for v in data["weights"]),
+        shown=tuple(str(v) for v in data["shown"]),
     )

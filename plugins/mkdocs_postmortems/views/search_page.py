@@ -125,7 +125,7 @@ def similar_links(
                 "title": escape(other.title),
                 "date": escape(other.date.isoformat()),
                 "severity": escape(other.severity or "unknown"),
-                "why": escape(", ".join(reasons)),
+                "why": escape("; ".join(reasons)),
             }
         )
         if len(items) == limit:

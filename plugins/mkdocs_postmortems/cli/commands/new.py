@@ -6,8 +6,9 @@ import argparse
 import sys
 from datetime import date, datetime
 
-from ...authoring.lint import PLACEHOLDER, LintConfig
+from ...authoring.lint import LintConfig
 from ...authoring.scaffold import Draft, file_stem, render, slugify
+from ...core.model import PLACEHOLDER
 from ...core.vocabulary import match_term, merge_vocabularies
 from .common import add_source_option, plugin_options
 
