@@ -35,6 +35,8 @@ THRESHOLD = 0.12  # a pair scoring less is not shown
 _FACET_KINDS = {"c": 1.5, "s": 1.0, "t": 1.0, "x": 0.5}
 _FACET_LABELS = {"c": "category", "s": "service", "t": "tag", "x": "trigger"}
 _REASON_WORDS = 5  # shared words named in a reason
+WORDS_REASON = "same words: "
+"""How the reason naming shared words starts (recurrences require one)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,6 @@ def _reasons(mine: _Doc, other: _Doc, pair: _Pair) -> list[str]:
     if pair.words:
         named = [mine.shown.get(word, word) for _, word in pair.words[:_REASON_WORDS]]
         more = len(pair.words) - len(named)
-        reasons.append("same words: " + ", ".join(named) + (f" (+{more})" if more > 0 else ""))
+        reasons.append(WORDS_REASON + ", ".join(named) + (f" (+{more})" if more > 0 else ""))
     reasons += [f"{_FACET_LABELS.get(key[0], 'facet')}: {key[2:]}" for _, key in pair.facets[:4]]
     return reasons

@@ -99,7 +99,7 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
     """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
 
     recurrence_window = c.Type(int, default=DEFAULT_WINDOW_DAYS)
-    """Days within which incidents sharing a root-cause category and a service are recurrences."""
+    """Days within which an earlier related incident sharing cause or symptom words is a repeat."""
 
     build_date = c.Optional(c.Type(str))
     """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
@@ -242,11 +242,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
             problems += [finding.problem for finding in run_rules(self.catalog, context)]
         _report(problems)
-        found = recurrences(self.catalog, self.config.recurrence_window)
-        self._recurrence_list = found
-        self._recurrences = by_incident(found)
         self._facets = facet_set(self.catalog)
         self._index()
+        found = recurrences(self.catalog, self._related, self.config.recurrence_window)
+        self._recurrence_list = found
+        self._recurrences = by_incident(found)
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
