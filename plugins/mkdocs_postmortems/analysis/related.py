@@ -19,13 +19,14 @@ query per postmortem was measured at 2.5 to 5 ms each (about 50 s at 10,000).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 KEEP = 10  # related incidents kept per postmortem; pages show fewer
-_SHORTLIST = 40  # candidates scored exactly per postmortem
+_SHORTLIST = 25  # candidates scored exactly per postmortem
 BUDGET = 400  # postings read per postmortem to propose candidates: the work stays linear
 
 # Weights tuned on the judged groups of benchmarks/data (python benchmarks/relevance.py).
@@ -111,43 +112,18 @@ def _prepare(docs: Sequence[Features]) -> tuple[list[_Doc], dict[str, list[int]]
     return prepared, postings
 
 
-@dataclass(frozen=True)
-class _Pair:
-    score: float
-    words: list[tuple[float, str]]  # (contribution, stem), largest first
-    facets: list[tuple[float, str]]
-
-
-def _compare(mine: _Doc, other: _Doc) -> _Pair:
-    if len(mine.words) > len(other.words):
-        small, large = other.words, mine.words
-    else:
-        small, large = mine.words, other.words
-    words = sorted(
-        ((value * large[word], word) for word, value in small.items() if word in large),
-        key=_strongest_first,
+def _score(mine: _Doc, other: _Doc) -> tuple[float, int]:
+    """Return the score of a pair and how many words and facets it shares (its evidence)."""
+    words = mine.words.keys() & other.words.keys()
+    facets = mine.facets.keys() & other.facets.keys()
+    if len(words) + len(facets) < 2:
+        return 0.0, len(words) + len(facets)
+    word_dot = sum(mine.words[w] * other.words[w] for w in words)
+    facet_dot = sum(mine.facets[k] * other.facets[k] for k in facets)
+    score = WORD_WEIGHT * word_dot / (mine.word_norm * other.word_norm) + (
+        FACET_WEIGHT * facet_dot / (mine.facet_norm * other.facet_norm)
     )
-    facets = sorted(
-        (
-            (value * other.facets[key], key)
-            for key, value in mine.facets.items()
-            if key in other.facets
-        ),
-        key=_strongest_first,
-    )
-    word_cos = sum(v for v, _ in words) / (mine.word_norm * other.word_norm)
-    facet_cos = sum(v for v, _ in facets) / (mine.facet_norm * other.facet_norm)
-    return _Pair(WORD_WEIGHT * word_cos + FACET_WEIGHT * facet_cos, words, facets)
-
-
-def _strongest_first(item: tuple[float, str]) -> tuple[float, str]:
-    return (-item[0], item[1])
-
-
-def _justified(pair: _Pair) -> bool:
-    # One shared word ("outage", "kubernetes") or one shared facet alone says little about the
-    # cause; two pieces of evidence of any kind do.
-    return pair.score >= THRESHOLD and len(pair.words) + len(pair.facets) >= 2
+    return score, len(words) + len(facets)
 
 
 def compute_related(
@@ -188,24 +164,38 @@ def compute_related(
             work["candidates"] += len(votes)
             work["scored"] += min(len(votes), _SHORTLIST)
         scored = []
-        shortlist = [o for o, _ in sorted(votes.items(), key=lambda i: (-i[1], i[0]))[:_SHORTLIST]]
-        for other in shortlist:
-            pair = _compare(mine, prepared[other])
-            if _justified(pair):
-                scored.append((-pair.score, ordered[other].id, other, pair))
-        scored.sort(key=lambda item: (item[0], item[1]))
+        for other, _ in heapq.nlargest(_SHORTLIST, votes.items(), key=_most_votes):
+            score, evidence = _score(mine, prepared[other])
+            # One shared word ("outage", "kubernetes") or one shared facet alone says little
+            # about the cause; two pieces of evidence of any kind, scoring enough, do.
+            if evidence >= 2 and score >= THRESHOLD:
+                scored.append((-score, ordered[other].id, other))
+        scored.sort()
         result[mine.features.id] = [
-            (other_id, round(-negative, 4), _reasons(mine, prepared[other], pair))
-            for negative, other_id, other, pair in scored[:keep]
+            (other_id, round(-negative, 4), _reasons(mine, prepared[other]))
+            for negative, other_id, other in scored[:keep]
         ]
     return result
 
 
-def _reasons(mine: _Doc, other: _Doc, pair: _Pair) -> list[str]:
+def _most_votes(item: tuple[int, float]) -> tuple[float, int]:
+    return (item[1], -item[0])
+
+
+def _strongest_first(
+    shared: set[str], mine: dict[str, float], other: dict[str, float]
+) -> list[str]:
+    return sorted(shared, key=lambda key: (-mine[key] * other[key], key))
+
+
+def _reasons(mine: _Doc, other: _Doc) -> list[str]:
+    """Return why two postmortems are related: the strongest shared words, then facets."""
     reasons = []
-    if pair.words:
-        named = [mine.shown.get(word, word) for _, word in pair.words[:_REASON_WORDS]]
-        more = len(pair.words) - len(named)
+    words = _strongest_first(mine.words.keys() & other.words.keys(), mine.words, other.words)
+    if words:
+        named = [mine.shown.get(word, word) for word in words[:_REASON_WORDS]]
+        more = len(words) - len(named)
         reasons.append(WORDS_REASON + ", ".join(named) + (f" (+{more})" if more > 0 else ""))
-    reasons += [f"{_FACET_LABELS.get(key[0], 'facet')}: {key[2:]}" for _, key in pair.facets[:4]]
+    facets = _strongest_first(mine.facets.keys() & other.facets.keys(), mine.facets, other.facets)
+    reasons += [f"{_FACET_LABELS.get(key[0], 'facet')}: {key[2:]}" for key in facets[:4]]
     return reasons
