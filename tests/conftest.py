@@ -187,6 +187,17 @@ class TextOf(HTMLParser):
 
 
 @pytest.fixture(scope="session")
+def repo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the site folder of the repository's own site, built strictly once per test run.
+
+    Tests only read it; a test that changes the site builds its own.
+    """
+    site_dir = tmp_path_factory.mktemp("repo") / "site"
+    build(load_config(str(REPO / "mkdocs.yml"), strict=True, site_dir=str(site_dir)))
+    return site_dir
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """Return a headless Chromium shared by the session (skipped locally when missing)."""
     from browser import CHROMIUM, CHROMIUM_ARGS, require_chromium

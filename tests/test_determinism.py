@@ -62,6 +62,7 @@ def _assert_identical(config: Path, tmp_path: Path) -> None:
     shutil.rmtree(second)
 
 
+@pytest.mark.slow
 def test_repository_site_is_reproducible(tmp_path: Path) -> None:
     _assert_identical(REPO / "mkdocs.yml", tmp_path)
 

@@ -30,6 +30,8 @@ from hostile_site import (
 from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
 from mkdocs_postmortems.core.validate import is_safe_url
 
+pytestmark = pytest.mark.slow
+
 __all__ = ["hostile_build"]  # the session fixture, imported so pytest finds it here
 
 LOAD_SECONDS = 5.0  # per file, generous for a shared machine; the worst case takes ~0.1 s

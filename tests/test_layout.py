@@ -4,6 +4,8 @@ dependencies each stay inside one package."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,16 @@ def test_the_layer_check_sees_a_violation() -> None:
     fake = PACKAGE / "core" / "catalog.py"
     assert "mkdocs_postmortems.core.loader" in _imports(fake)
     assert _layer(fake) == "core"
+
+
+def test_the_plugin_and_cli_import_where_fcntl_does_not_exist() -> None:
+    # Windows has no fcntl; the search store locks through filelock instead.
+    code = (
+        "import sys; sys.modules['fcntl'] = None; "
+        "import mkdocs_postmortems.plugin, mkdocs_postmortems.cli; print('ok')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -262,3 +262,13 @@ def test_an_empty_word_list_turns_the_blameless_rule_off(
     assert any("assigns blame" in m for m in build_site(files, plugin=options).messages)
     site = build_site(files, plugin={**options, "blameless_words": []})
     assert [m for m in site.messages if "2024-05-02-checkout.md" in m] == []
+
+
+@pytest.mark.parametrize("rule", list(CORE_RULES))
+def test_loading_checks_name_their_rule_where_the_problem_is_made(
+    rule: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every finding of a core rule's fixture carries that rule, whatever its message says.
+    monkeypatch.chdir(LINT)
+    _, out, _ = lint(capsys, "--source", rule, "--config", "absent.yml", "--format", "json")
+    assert {row["rule"] for row in json.loads(out)} == {rule}

@@ -6,18 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
 
 from browser import LocalSite, Watched
-from conftest import REPO
 
 pytestmark = pytest.mark.browser
 
 
-def test_repository_site_stays_offline(tmp_path: Path, chromium: Any) -> None:
-    site_dir = tmp_path / "site"
-    build(load_config(str(REPO / "mkdocs.yml"), site_dir=str(site_dir)))
+def test_repository_site_stays_offline(repo_site: Path, chromium: Any) -> None:
+    site_dir = repo_site
     pages = ["", "catalog/", "insights/", "search/", "postmortems/2024-03-08-auth-outage/"]
     watched = Watched(chromium)
     with LocalSite(site_dir) as local:

@@ -9,8 +9,9 @@ import pytest
 from conftest import VALID_FRONT_MATTER, postmortem
 from mkdocs_postmortems.core.catalog import Settings, build_catalog
 from mkdocs_postmortems.core.loader import Rejected, load_bytes
-from mkdocs_postmortems.core.model import Postmortem, format_duration
+from mkdocs_postmortems.core.model import Postmortem
 from mkdocs_postmortems.core.problems import Problem
+from mkdocs_postmortems.core.text import format_duration
 from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES, merge_vocabularies
 
 PATH = "2024-05-02-checkout.md"

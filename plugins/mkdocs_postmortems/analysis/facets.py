@@ -8,7 +8,6 @@ two names that clean to the same text (`db-1` and `db_1`), a name that cleans to
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,9 +15,9 @@ from datetime import timedelta
 
 from ..core.catalog import Catalog, Settings
 from ..core.model import Postmortem
+from ..core.text import slugify
 from .stats import median_duration
 
-SLUG_LIMIT = 60
 RESERVED_SLUGS = frozenset({"index"})  # the facet kind's own index page
 
 
@@ -75,14 +74,6 @@ class FacetStats:
     co_categories: tuple[tuple[str, int], ...]  # most frequent first
 
 
-def _clean(name: str) -> str:
-    # NFKD splits accented letters so "café" keeps its "cafe" instead of losing the letter.
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    cleaned = "".join(ch.lower() if ch.isalnum() else "-" for ch in ascii_text)
-    slug = "-".join(part for part in cleaned.split("-") if part)
-    return slug[:SLUG_LIMIT].rstrip("-")
-
-
 def _hashed(base: str, name: str, length: int = 8) -> str:
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:length]
     return f"{base}-{digest}" if base else digest
@@ -95,7 +86,7 @@ def slugs(names: Iterable[str]) -> dict[str, str]:
     a slug never depends on the order names arrive in.
     """
     unique = sorted(set(names))
-    bases = {name: _clean(name) for name in unique}
+    bases = {name: slugify(name) for name in unique}
     counts = Counter(bases.values())
     result: dict[str, str] = {}
     taken: set[str] = set()

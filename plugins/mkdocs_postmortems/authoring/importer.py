@@ -12,13 +12,13 @@ inferred rather than read is listed in `guesses`, and every field that could not
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
 from ..core.schema import MAX_ITEMS, MAX_LINE, MAX_TEXT, TIME_FIELDS
+from ..core.text import format_duration, shorten, slugify
 from ..core.vocabulary import DEFAULT_VOCABULARIES, match_term
 from ..core.yaml_dump import dump
 from ..core.yaml_load import MAX_FRONT_MATTER_BYTES
@@ -28,7 +28,6 @@ from .timetext import (
     Zone,
     find_moments,
     first_day,
-    format_duration,
     parse_duration,
     zone_named,
 )
@@ -744,10 +743,7 @@ def _sentences(text: str, count: int) -> str:
 
 def _line(text: str, limit: int = MAX_LINE) -> str:
     """Return `text` on one line, cut at a word boundary to fit `limit`."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return shorten(text, limit)
 
 
 def _horizon(label: str) -> str | None:
@@ -765,15 +761,6 @@ def _first_match(text: str, terms: tuple[tuple[str, str], ...]) -> tuple[str, st
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), term, match.group(0))
     return (best[1], best[2]) if best else None
-
-
-def slugify(title: str, limit: int = 60) -> str:
-    """Return a file-name slug for `title` (ASCII letters, digits and dashes)."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    if len(slug) > limit:
-        slug = slug[:limit].rsplit("-", 1)[0]
-    return slug or "incident"
 
 
 # ---------------------------------------------------------------- extraction steps
@@ -1759,7 +1746,7 @@ def import_text(text: str, source: str = "", default_date: date | None = None) -
     front["tags"] = _names(found.get("tags", ""))
     if source:
         front["extra"] = {"imported_from": PurePath(source).name}
-    slug = slugify(title)
+    slug = slugify(title) or "incident"
     front = {k: _fit(k, v, ctx) for k, v in front.items() if v not in (None, [], {}, "")}
     _shrink(front, ctx)
     return ImportResult(

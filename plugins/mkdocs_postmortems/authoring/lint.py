@@ -2,8 +2,8 @@
 
 Each rule is a small function from one postmortem (and the lint context) to the problems it
 finds, registered under a stable name in `RULES`. The schema, chronology, id, duplicate-id and
-related-id checks already run while loading (`validate.py`, `catalog.py`); `core_rule` names
-those problems so every finding carries a rule name.
+related-id checks already run while loading (`core/validate.py`, `core/catalog.py`), and each
+problem they make carries its rule name from where it is made (`Problem.rule`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from ..core.catalog import Catalog
 from ..core.model import PLACEHOLDER, Postmortem
 from ..core.problems import Level, Problem
+from ..core.text import shorten
 
 DEFAULT_REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "SEV1": ("Timeline", "Lessons", "Action items"),
@@ -206,7 +207,7 @@ def check_placeholders(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
                 pm,
                 pm.lines.get(name),
                 name,
-                f"still holds the template placeholder '{_clip(value, 30)}'",
+                f"still holds the template placeholder '{shorten(value, 30)}'",
                 "replace it with the real value; the comment above the field explains it",
             )
 
@@ -223,7 +224,7 @@ def check_action_items(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
                 pm,
                 line,
                 f"{where}.owner",
-                f"open action item '{_clip(item.title)}' has no owner",
+                f"open action item '{shorten(item.title)}' has no owner",
                 "add owner: a person or team accountable for it",
             )
         if item.due is None:
@@ -231,7 +232,7 @@ def check_action_items(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
                 pm,
                 line,
                 f"{where}.due",
-                f"open action item '{_clip(item.title)}' has no due date",
+                f"open action item '{shorten(item.title)}' has no due date",
                 "add due: YYYY-MM-DD, or status: proposed until it is agreed",
                 Level.WARNING,
             )
@@ -407,7 +408,7 @@ def check_links(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
             pm,
             line,
             "body",
-            f"{kind} target '{_clip(target)}' does not exist",
+            f"{kind} target '{shorten(target)}' does not exist",
             f"fix the path; it is relative to {posixpath.dirname(pm.path) or 'the postmortems'}"
             + ("/" if posixpath.dirname(pm.path) else " folder"),
             column=column,
@@ -456,20 +457,6 @@ CORE_RULES: dict[str, str] = {
 }
 
 
-def core_rule(problem: Problem) -> str:
-    """Return the name of the loading check that produced `problem`."""
-    message = problem.message
-    if "does not match the file name" in message or "cannot be a postmortem id" in message:
-        return "id-matches-file"
-    if "is already used by" in message:
-        return "duplicate-id"
-    if problem.field.startswith("related"):
-        return "related-exists"
-    if " is before " in message or "out of order" in message or "falls on" in message:
-        return "chronology"
-    return "schema"
-
-
 def run_rules(catalog: Catalog, ctx: Context) -> list[Finding]:
     """Return the findings of the lint rules (not the loading checks) for every postmortem."""
     findings = [
@@ -483,7 +470,7 @@ def run_rules(catalog: Catalog, ctx: Context) -> list[Finding]:
 
 def lint_catalog(catalog: Catalog, ctx: Context) -> list[Finding]:
     """Return every finding: the loading checks' problems and the lint rules' problems."""
-    findings = [Finding(problem, core_rule(problem)) for problem in catalog.problems]
+    findings = [Finding(problem, problem.rule) for problem in catalog.problems]
     findings += run_rules(catalog, ctx)
     return sorted(findings, key=_order)
 
@@ -491,8 +478,3 @@ def lint_catalog(catalog: Catalog, ctx: Context) -> list[Finding]:
 def _order(finding: Finding) -> tuple[str, int, int, str, str]:
     problem = finding.problem
     return (problem.path, problem.line or 0, problem.column or 0, problem.field, problem.message)
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -7,19 +7,15 @@ which `postmortems lint` reports until they are replaced.
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from ..core.model import PLACEHOLDER
 from ..core.schema import FIELDS, Field, Kind
+from ..core.text import slugify
 from ..core.vocabulary import Vocabularies
+from ..core.yaml_dump import inline, quote
 from .lint import LintConfig
-
-MAX_SLUG = 60
 
 BODY_SECTIONS: tuple[tuple[str, str], ...] = (
     (
@@ -58,45 +54,9 @@ class Draft:
     slug: str | None = None
 
 
-def slugify(title: str) -> str:
-    """Return a file-name slug of `title`: lowercase ASCII words joined by '-'."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > MAX_SLUG:
-            break
-        slug = candidate
-    return slug or (words[0][:MAX_SLUG] if words else "incident")
-
-
 def file_stem(draft: Draft) -> str:
     """Return the file name without `.md`: `YYYY-MM-DD-slug`."""
-    return f"{draft.day.isoformat()}-{draft.slug or slugify(draft.title)}"
-
-
-def _quote(value: str) -> str:
-    # JSON strings are valid YAML double-quoted scalars, escapes included.
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _flow_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_quote(value) for value in values) + "]"
-
-
-def yaml_scalar(value: object) -> str:
-    """Return `value` as a YAML scalar or flow list, quoted only when it needs to be."""
-    if isinstance(value, list):
-        return "[" + ", ".join(yaml_scalar(item) for item in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    plain = re.fullmatch(r"[A-Za-z0-9][\w .+/-]*", text) and not text.endswith(" ")
-    timestamp = re.fullmatch(r"[\d:TZ+.-]+", text)
-    return text if plain or timestamp else _quote(text)
+    return f"{draft.day.isoformat()}-{draft.slug or slugify(draft.title) or 'incident'}"
 
 
 def _describe(spec: Field, vocabularies: Vocabularies, indent: str) -> list[str]:
@@ -118,13 +78,11 @@ def _example_block(spec: Field) -> list[str]:
     """Return a commented-out example of a mapping or list-of-mappings field."""
     shown = [sub for sub in spec.fields if sub.example is not None]
     if spec.kind is Kind.MAPPING:
-        return [f"# {spec.name}:"] + [
-            f"#   {sub.name}: {yaml_scalar(sub.example)}" for sub in shown
-        ]
+        return [f"# {spec.name}:"] + [f"#   {sub.name}: {inline(sub.example)}" for sub in shown]
     lines = [f"# {spec.name}:"]
     for index, sub in enumerate(shown):
         lead = "  - " if index == 0 else "    "
-        lines.append(f"# {lead}{sub.name}: {yaml_scalar(sub.example)}")
+        lines.append(f"# {lead}{sub.name}: {inline(sub.example)}")
     return lines
 
 
@@ -134,7 +92,7 @@ def _active_value(spec: Field, draft: Draft, stem: str) -> str | None:
     if spec.name == "id":
         return stem
     if spec.name == "title":
-        return _quote(draft.title)
+        return quote(draft.title)
     if spec.name == "date":
         return draft.day.isoformat()
     if spec.name == "status":
@@ -142,13 +100,13 @@ def _active_value(spec: Field, draft: Draft, stem: str) -> str | None:
     if spec.name == "severity":
         return draft.severity or PLACEHOLDER
     if spec.name == "services":
-        return _flow_list(draft.services or (PLACEHOLDER,))
+        return inline(draft.services or (PLACEHOLDER,))
     if spec.name == "teams" and draft.teams:
-        return _flow_list(draft.teams)
+        return inline(draft.teams)
     if spec.name == "authors" and draft.authors:
-        return _flow_list(draft.authors)
+        return inline(draft.authors)
     if spec.required and spec.kind in (Kind.TEXT, Kind.LINE):
-        return _quote(todo)
+        return quote(todo)
     return None
 
 
@@ -172,7 +130,7 @@ def front_matter(draft: Draft, vocabularies: Vocabularies) -> str:
         elif spec.fields:
             lines += _example_block(spec)
         elif spec.example is not None:
-            lines.append(f"# {spec.name}: {yaml_scalar(spec.example)}")
+            lines.append(f"# {spec.name}: {inline(spec.example)}")
         else:
             lines.append(f"# {spec.name}:")
     return "\n".join(lines) + "\n"

@@ -294,10 +294,3 @@ def parse_duration(text: str) -> timedelta | None:
         else:
             total += timedelta(seconds=amount)
     return total if found else None
-
-
-def format_duration(value: timedelta) -> str:
-    """Return `value` as `2 h 15 min`."""
-    minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

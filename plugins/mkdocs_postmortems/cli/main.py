@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..core.options import OptionsError
 from .commands import COMMANDS
 
 
@@ -49,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = args.handler(args)
+    except OptionsError as error:
+        # The site's mkdocs.yml or plugin options are unusable: a usage problem, never ignored.
+        print(f"postmortems {args.command}: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (`postmortems schema | head`): stop quietly, like other tools.
         sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - lives until the process exits

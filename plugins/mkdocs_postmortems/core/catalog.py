@@ -119,6 +119,7 @@ def _drop_duplicate_ids(records: list[Postmortem]) -> tuple[list[Postmortem], li
                 "id",
                 f"id '{pm.id}' is already used by {first[pm.id]}",
                 "rename one of the files; ids must be unique",
+                rule="duplicate-id",
             )
             dropped.append(
                 Rejected(
@@ -145,6 +146,7 @@ def _check_related(pm: Postmortem, ids: set[str]) -> Postmortem:
                     f"related[{index}]",
                     "a postmortem cannot be related to itself",
                     "remove it",
+                    rule="related-exists",
                 )
             )
         elif other not in ids:
@@ -156,6 +158,7 @@ def _check_related(pm: Postmortem, ids: set[str]) -> Postmortem:
                     f"related[{index}]",
                     f"no postmortem has the id '{other}'",
                     hint,
+                    rule="related-exists",
                 )
             )
     if not extra:

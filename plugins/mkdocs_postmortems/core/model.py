@@ -172,19 +172,3 @@ class Postmortem:
     def open_action_items(self) -> tuple[ActionItem, ...]:
         """Return the action items that still need work."""
         return tuple(item for item in self.action_items if item.is_open)
-
-
-def format_duration(delta: timedelta | None) -> str:
-    """Return `delta` as `4 h 15 min`, `2 d 3 h`, `45 min` or `-` when unknown."""
-    if delta is None:
-        return "-"
-    minutes = round(delta.total_seconds() / 60)
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{sign}{days} d {hours} h" if hours else f"{sign}{days} d"
-    if hours:
-        return f"{sign}{hours} h {minutes} min" if minutes else f"{sign}{hours} h"
-    return f"{sign}{minutes} min"

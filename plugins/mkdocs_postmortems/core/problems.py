@@ -26,6 +26,7 @@ class Problem:
     hint: str = ""
     level: Level = Level.ERROR
     column: int | None = None
+    rule: str = "schema"  # the lint rule this problem belongs to, set where it is made
 
     def location(self) -> str:
         """Return `path:line:col` (the parts that are known)."""

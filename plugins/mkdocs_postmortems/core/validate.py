@@ -61,10 +61,17 @@ class Validator:
             path = path[:-1]
         return None
 
-    def report(self, path: Path, message: str, hint: str = "", level: Level = Level.ERROR) -> None:
-        """Record a problem at `path`."""
+    def report(
+        self,
+        path: Path,
+        message: str,
+        hint: str = "",
+        level: Level = Level.ERROR,
+        rule: str = "schema",
+    ) -> None:
+        """Record a problem at `path`, found by the lint rule `rule`."""
         self.problems.append(
-            Problem(self.path, self.line_of(path), label(path), message, hint, level)
+            Problem(self.path, self.line_of(path), label(path), message, hint, level, rule=rule)
         )
 
     def mapping(self, value: object, fields: tuple[Field, ...], path: Path) -> dict[str, object]:
@@ -329,6 +336,7 @@ def _check_identity(checker: Validator, clean: dict[str, object], stem: str) -> 
             (),
             f"file name '{stem}.md' cannot be a postmortem id",
             "rename the file to YYYY-MM-DD-short-title.md (letters, digits, '-')",
+            rule="id-matches-file",
         )
     given = clean.get("id")
     if given is not None and given != stem:
@@ -336,6 +344,7 @@ def _check_identity(checker: Validator, clean: dict[str, object], stem: str) -> 
             ("id",),
             f"id '{given}' does not match the file name '{stem}.md'",
             f"set id: {stem} or rename the file to {given}.md",
+            rule="id-matches-file",
         )
 
 
@@ -354,6 +363,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
             f"date {day} is not the day 'started' ({started.date()}) falls on",
             "make them agree, or drop 'date'",
             Level.WARNING,
+            rule="chronology",
         )
     latent = clean.get("latent_since")
     if isinstance(latent, datetime) and isinstance(started, datetime) and latent > started:
@@ -361,6 +371,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
             ("latent_since",),
             "latent_since is after started",
             "latent_since is when the cause was introduced, before the impact began",
+            rule="chronology",
         )
     order = [(name, clean.get(name)) for name in TIME_FIELDS]
     for index, (name, moment) in enumerate(order):
@@ -374,6 +385,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
                     f"{earlier_name} ({earlier.isoformat()})",
                     "check the dates and time zones; times must be in order "
                     "started <= detected <= mitigated <= resolved",
+                    rule="chronology",
                 )
                 break
     previous: datetime | None = None
@@ -386,6 +398,7 @@ def _check_times(checker: Validator, clean: dict[str, object]) -> None:
                 "timeline entries are out of order",
                 "list the entries oldest first",
                 Level.WARNING,
+                rule="chronology",
             )
         previous = moment
 

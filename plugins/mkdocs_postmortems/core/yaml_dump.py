@@ -73,6 +73,13 @@ def scalar(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
+def inline(value: object) -> str:
+    """Return `value` on one line: a scalar, or a list as a flow sequence `[a, "b, c"]`."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(scalar(item) for item in value) + "]"
+    return scalar(value)
+
+
 def _prune(value: object) -> object:
     """Return `value` without empty lists, mappings and None values (None if nothing is left)."""
     if isinstance(value, Mapping):

@@ -6,34 +6,31 @@ Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from markupsafe import escape
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
-from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence, by_incident, recurrences
+from ..analysis.recurrence import Recurrence, by_incident, recurrences
 from ..analysis.related import Related
 from ..authoring.lint import Context, LintConfig, run_rules
 from ..core.catalog import Catalog, Settings, load_catalog
 from ..core.loader import Rejected
 from ..core.model import Postmortem
+from ..core.options import Options, OptionsError, build_date, check
 from ..core.problems import Level, Problem
-from ..core.vocabulary import merge_vocabularies
+from ..core.text import shorten
 from ..search.store import SearchIndex
 from ..search.synonyms import Table, build_table
 from ..views.browse import (
@@ -63,7 +60,7 @@ from ..views.exports import (
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
 from ..views.insights import Insights, insights_page
-from ..views.layout import GeneratedPage, Layout, home_page, shorten
+from ..views.layout import GeneratedPage, Layout, home_page
 from ..views.sanitize import sanitize_html
 from ..views.search_page import (
     ASSETS,
@@ -75,83 +72,13 @@ from ..views.search_page import (
     search_terms,
     similar_links,
 )
+from .config import PostmortemsConfig, options_from
 
 log = get_plugin_logger("postmortems")
 
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_URI = "assets/postmortems/postmortems.css"
-
-
-class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
-    """The `postmortems` plugin options in `mkdocs.yml`."""
-
-    source = c.Type(str, default="postmortems")
-    """Folder of postmortem Markdown files, relative to `mkdocs.yml`."""
-
-    url_prefix = c.Type(str, default="postmortems")
-    """Site folder that incident pages are published under."""
-
-    home = c.Type(bool, default=True)
-    """Generate the home page (`index.md`) unless the docs folder has its own."""
-
-    vocabularies = c.Type(dict, default={})
-    """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
-
-    recurrence_window = c.Type(int, default=DEFAULT_WINDOW_DAYS)
-    """Days within which an earlier related incident sharing cause or symptom words is a repeat."""
-
-    build_date = c.Optional(c.Type(str))
-    """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""
-
-    required_sections = c.Optional(c.Type(dict))
-    """Body sections each severity needs, e.g. `{SEV1: [Timeline, Lessons]}`; default SEV1/SEV2."""
-
-    blameless_words = c.Optional(c.ListOfItems(c.Type(str)))
-    """Words and phrases that assign blame, flagged as warnings; default a short list."""
-
-    edit_uri = c.Optional(c.Type(str))
-    """Edit link base of postmortem pages (like MkDocs' edit_uri, for the postmortems folder)."""
-
-    lint_on_build = c.Type(bool, default=True)
-    """Log the `postmortems lint` rules' findings during the build (errors fail --strict)."""
-
-    guide_pages = c.Type(bool, default=True)
-    """Generate the "Writing a postmortem" and "Add a postmortem" pages."""
-    cache_dir = c.Type(str, default=".cache/postmortems")
-    """Folder for the search index, relative to `mkdocs.yml`; never inside docs or site."""
-
-    synonyms = c.Type(list, default=[])
-    """Extra synonym groups for search, e.g. `[[pg, postgres], [mq, message queue]]`."""
-
-    default_synonyms = c.Type(bool, default=True)
-    """Keep the built-in synonym groups (db/database, k8s/kubernetes, oom/out of memory...)."""
-
-    search_page = c.Type(str, default="search.md")
-    """Where the "Search root causes" page goes in the site; empty for none."""
-
-    related = c.Type(int, default=5)
-    """How many related incidents an incident page lists (0 for none)."""
-
-
-def build_date(configured: str | None) -> date:
-    """Return the build date: the configured one, else SOURCE_DATE_EPOCH, else today (UTC)."""
-    if configured:
-        try:
-            return date.fromisoformat(configured)
-        except ValueError:
-            raise PluginError(
-                f"postmortems: build_date '{configured}' is not a date (use YYYY-MM-DD)"
-            ) from None
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC).date()
-        except ValueError:
-            raise PluginError(
-                f"postmortems: SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds"
-            ) from None
-    return datetime.now(UTC).date()
 
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyped-call]
@@ -171,32 +98,38 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._related: Related = {}
         self._synonyms: Table = {}
         self._env: Any = None
-        self.cache_dir = Path(".cache/postmortems")
+        self.options = Options()
+        self.cache_dir = self.options.cache_path
+        self._files = Files([])
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
+        if not self.config.enabled:
+            return config
         if config.theme.name != "material":
             raise PluginError(
                 "postmortems: the plugin needs the Material theme; set 'theme: name: material'"
             )
-        vocabularies, errors = merge_vocabularies(self.config.vocabularies)
-        if errors:
-            raise PluginError("postmortems: " + "; ".join(errors))
-        self.settings = Settings(vocabularies, build_date(self.config.build_date))
-        self.root = Path(config.config_file_path or ".").parent / self.config.source
+        self.options = options_from(self.config, config)
+        try:
+            vocabularies = check(self.options)
+            self.settings = Settings(vocabularies, build_date(self.options.build_date))
+        except OptionsError as error:
+            raise PluginError(str(error)) from None
+        self.root = self.options.root
         self.lint_config, errors = LintConfig.from_options(
-            {k: v for k, v in self.config.items() if k in ("required_sections", "blameless_words")},
-            [term.value for term in vocabularies["severity"]],
+            self.options.plugin_values(), [term.value for term in vocabularies["severity"]]
         )
         if errors:
             raise PluginError("postmortems: " + "; ".join(errors))
-        self.edit_base = _edit_base(self.config.edit_uri, config, self.root)
-        prefix = self.config.url_prefix.strip("/")
-        if not prefix or ".." in prefix.split("/"):
-            raise PluginError("postmortems: url_prefix must be a folder name such as 'postmortems'")
-        self.layout = Layout(prefix)
-        if self.config.recurrence_window < 0:
-            raise PluginError("postmortems: recurrence_window must be a number of days, 0 or more")
+        self._synonyms, errors = build_table(
+            self.options.synonyms, defaults=self.options.default_synonyms
+        )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.edit_base = _edit_base(self.options.edit_uri, config, self.root)
+        self.layout = Layout(self.options.prefix)
+        self.cache_dir = self.options.cache_path
         # Our templates sit after the site's custom_dir, so a site can override any of them.
         position = 1 if config.theme.custom_dir else 0
         if str(TEMPLATES_DIR) not in config.theme.dirs:
@@ -205,37 +138,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             config.extra_css.append(CSS_URI)
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
-        self._configure_search(config)
-        return config
-
-    def _configure_search(self, config: MkDocsConfig) -> None:
-        self._synonyms, errors = build_table(
-            self.config.synonyms, defaults=self.config.default_synonyms
-        )
-        if errors:
-            raise PluginError("postmortems: " + "; ".join(errors))
-        base = Path(config.config_file_path or ".").parent
-        self.cache_dir = (base / self.config.cache_dir).resolve()
-        for name, folder in (("docs_dir", config.docs_dir), ("site_dir", config.site_dir)):
-            if self.cache_dir.is_relative_to(Path(folder).resolve()):
-                raise PluginError(
-                    f"postmortems: cache_dir '{self.config.cache_dir}' is inside {name}; the "
-                    "search index must not be published or watched: use e.g. .cache/postmortems"
-                )
-        page = self.config.search_page
-        if page and (not page.endswith(".md") or ".." in page.split("/") or page.startswith("/")):
-            raise PluginError(
-                f"postmortems: search_page '{page}' must be a Markdown path in the site such as "
-                "'search.md' (or empty for no search page)"
-            )
         self._related = {}
         self._env = None
+        return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load every postmortem, report its problems and add its page and the generated ones."""
+        if not self.config.enabled:
+            return files
+        self._files = files
         self.catalog = load_catalog(self.root, self.settings)
         problems = list(self.catalog.problems)
-        if self.config.lint_on_build:
+        if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
@@ -244,7 +158,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         _report(problems)
         self._facets = facet_set(self.catalog)
         self._index()
-        found = recurrences(self.catalog, self._related, self.config.recurrence_window)
+        found = recurrences(self.catalog, self._related, self.options.recurrence_window)
         self._recurrence_list = found
         self._recurrences = by_incident(found)
         for pm in self.catalog:
@@ -275,7 +189,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 config, CATALOG_SCRIPT, abs_src_path=str(PACKAGE_DIR / "assets" / "catalog.js")
             )
         )
-        if self.config.search_page:
+        if self.options.search_page:
             self._add_search_files(files, config)
         return files
 
@@ -291,7 +205,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         log.info(update.stats.summary())
 
     def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
-        data = search_data(self.catalog, self.layout, self._synonyms, config.use_directory_urls)
+        data = search_data(self.catalog, self._synonyms, self._incident_url)
         files.append(File.generated(config, DATA_URI, content=data))
         files.append(File.generated(config, DATA_GZIP_URI, content=compress(data)))
         for uri, source in ASSETS.items():
@@ -301,10 +215,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _pages(self, files: Files) -> list[GeneratedPage]:
         pages = []
-        if self.config.home and files.get_file_from_path("index.md") is None:
+        if self.options.home and files.get_file_from_path("index.md") is None:
             links = browse_links("index.md", self.layout)
             pages.append(home_page(self.catalog, self.layout, links=links))
-        if self.config.guide_pages:
+        if self.options.guide_pages:
             if files.get_file_from_path(REFERENCE_URI) is None:
                 pages.append(reference_page(self.settings.vocabularies, self.lint_config))
             if files.get_file_from_path(ADD_URI) is None:
@@ -313,18 +227,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self.catalog,
             self.layout,
             recurring=self._recurrence_list,
-            window=self.config.recurrence_window,
+            window=self.options.recurrence_window,
         )
         pages += [self._insights.page, exports_page()]
-        if self.config.search_page:
-            pages.append(search_page(self.config.search_page))
+        if self.options.search_page:
+            pages.append(search_page(self.options.search_page))
         return pages + browse_pages(self.catalog, self.layout, self._facets)
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the chart files and the exports, by site path."""
         context = ExportContext(
             config.site_name,
-            lambda pm: _url_of(self.layout.incident_uri(pm.path), config),
+            self._incident_url,
             config.site_url or None,
         )
         return {
@@ -358,19 +272,20 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Give incident pages their escaped title, description and template."""
         uri = page.file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
-            page.meta = {
-                "title": str(escape(pm.title)),
-                "description": str(escape(shorten(pm.summary))),
-                "template": "postmortems/incident.html",
+            # update, not replace: Material's meta plugin may have set values already.
+            page.meta.update(
+                title=str(escape(pm.title)),
+                description=str(escape(shorten(pm.summary, sentence=True))),
+                template="postmortems/incident.html",
                 # The site sidebar holds no incidents; hiding it gives the card room.
-                "hide": ["navigation"],
-            }
+                hide=["navigation"],
+            )
             return normalize_lists(pm.body)
         if (rejected := self._rejected.get(uri)) is not None:
-            page.meta = {
-                "title": str(escape(f"Problems in {rejected.path}")),
-                "template": "postmortems/rejected.html",
-            }
+            page.meta.update(
+                title=str(escape(f"Problems in {rejected.path}")),
+                template="postmortems/rejected.html",
+            )
             return ""
         return markdown
 
@@ -384,37 +299,35 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Sanitise an incident's body, then add its root cause and facets for search.
-
-        Material's search indexes the page content only, not the card our template draws
-        around it; without this block a root cause could not be found from its search box.
-        """
-        pm = self._incidents.get(page.file.src_uri)
-        if pm is None:
+        """Sanitise an incident's body: it is author-written Markdown that may hold raw HTML."""
+        if page.file.src_uri not in self._incidents:
             return html
-        # The body is author-written Markdown that may hold raw HTML: keep only safe markup.
-        html = sanitize_html(html)
-        if self._env is None:
-            # Pages are rendered before on_env runs, so the block gets its own environment.
-            self._env = config.theme.get_env()
-        terms = search_terms(self.catalog, pm.id)
-        block: str = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
-        return html + block
+        return sanitize_html(html)
 
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Keep the theme's template environment for the search block of incident pages."""
+        self._env = env
+        return env
+
+    # Before the search plugins (priority 0) index the page, so they see the search block.
+    @event_priority(50)
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
+            # Material's search indexes the page content only, not the card our template draws
+            # around it; without this block a root cause could not be found from its search box.
+            terms = search_terms(self.catalog, pm.id)
+            block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+            page.content = (page.content or "") + block
 
             def url_for(ident: str) -> str | None:
                 other = self.catalog.get(ident)
                 if other is None or page.url is None:
                     return None
-                return get_relative_url(
-                    _url_of(self.layout.incident_uri(other.path), config), page.url
-                )
+                return get_relative_url(self._incident_url(other), page.url)
 
             card = incident_card(pm, self.catalog, url_for)
             card["recurrences"] = recurrence_card(
@@ -422,10 +335,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
             here = page.url or ""
             card["facet_links"] = card_facet_links(
-                pm, self._facets, lambda uri: get_relative_url(_url_of(uri, config), here)
+                pm, self._facets, lambda uri: get_relative_url(self._url(uri), here)
             )
             card["similar"] = similar_links(
-                pm.id, self.catalog, self._related, url_for, max(self.config.related, 0)
+                pm.id, self.catalog, self._related, url_for, max(self.options.related, 0)
             )
             context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
         elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
@@ -441,9 +354,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
         return context
 
+    def _url(self, src_uri: str) -> str:
+        """Return the site URL MkDocs gives the page made from `src_uri` (from its `File`)."""
+        file = self._files.get_file_from_path(src_uri)
+        if file is None:
+            raise PluginError(f"postmortems: internal error: no page for '{src_uri}'")
+        return file.url
+
+    def _incident_url(self, pm: Postmortem) -> str:
+        return self._url(self.layout.incident_uri(pm.path))
+
     def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
         def url(pm: Postmortem) -> str:
-            return get_relative_url(_url_of(self.layout.incident_uri(pm.path), config), here)
+            return get_relative_url(self._incident_url(pm), here)
 
         return url
 
@@ -451,7 +374,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
         """Rebuild when a postmortem changes."""
-        if self.root.is_dir():
+        if self.config.enabled and self.root.is_dir():
             server.watch(str(self.root))
         return server
 
@@ -482,11 +405,6 @@ def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | No
     if not repo_url:
         return None
     return urljoin(repo_url if repo_url.endswith("/") else repo_url + "/", base)
-
-
-def _url_of(uri: str, config: MkDocsConfig) -> str:
-    stem = uri.removesuffix(".md")
-    return f"{stem}/" if config.use_directory_urls else f"{stem}.html"
 
 
 def _body_source(body: str) -> str:

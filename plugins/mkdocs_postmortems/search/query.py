@@ -11,6 +11,7 @@ from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.query import DateRange, Query
 
+from ..core.text import shorten
 from .documents import PLAIN, STEMMED
 from .synonyms import Table, expand_query
 
@@ -232,7 +233,7 @@ class Searcher:
                 if snippet:
                     break
             if not snippet:
-                snippet = _shorten(stored.get("root_cause", ""), 160)
+                snippet = shorten(stored.get("root_cause", ""), 160)
             hits.append(
                 Hit(
                     id=stored["id"],
@@ -250,11 +251,6 @@ class Searcher:
             )
         suggestion = self.suggest(text, synonyms)
         return Results(hits, results.estimated_length(), suggestion, partial)
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _split(value: str) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ half-written (power cut) generation is detected and rebuilt instead of trusted.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from whoosh import index as whoosh_index
 
 from ..analysis.related import Features, Related, compute_related
@@ -266,12 +266,9 @@ class SearchIndex:
         # One writer at a time (a `mkdocs serve` rebuild and a CLI search may overlap); the
         # kernel drops the lock when its holder dies, even by SIGKILL.
         self.home.mkdir(parents=True, exist_ok=True)
-        with (self.home / LOCK).open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        # filelock uses flock on POSIX and msvcrt on Windows, so the plugin imports anywhere.
+        with FileLock(self.home / LOCK):
+            yield
 
     def _write(
         self,

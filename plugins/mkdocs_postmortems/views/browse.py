@@ -28,8 +28,9 @@ from ..analysis.facets import (
 )
 from ..analysis.recurrence import Recurrence
 from ..core.catalog import Catalog, Settings
-from ..core.model import ActionItem, Postmortem, format_duration
-from .layout import GeneratedPage, Layout, front_matter, shorten
+from ..core.model import ActionItem, Postmortem
+from ..core.text import format_duration, plural, shorten
+from .layout import GeneratedPage, Layout, front_matter
 from .markup import md_link, md_text
 
 CATALOG_URI = "catalog.md"
@@ -46,10 +47,6 @@ LESSON_KINDS = (
     ("went_well", "What went well"),
     ("got_lucky", "Where we got lucky"),
 )
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _page(title: str, body: str, **options: Any) -> str:
@@ -91,7 +88,7 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
     count = len(catalog)
     body = (
         "# Catalog of incidents\n\n"
-        f"{_plural(count, 'incident')}, newest first. Click a column heading to sort; "
+        f"{plural(count, 'incident')}, newest first. Click a column heading to sort; "
         "the filters narrow the table, and the address of the page keeps them, so a "
         "filtered view can be shared as a link.\n"
     )
@@ -192,7 +189,7 @@ def _stats_markdown(
     parts += [f"| {md_text(name)} | {count} |\n" for name, count in stats.by_severity]
     median = (
         f"**{format_duration(stats.median_time_to_resolve)}**, from "
-        f"{_plural(stats.resolved_known, 'incident')} with a resolve time"
+        f"{plural(stats.resolved_known, 'incident')} with a resolve time"
         if stats.median_time_to_resolve is not None
         else "unknown (no incident has both a start and a resolve time)"
     )
@@ -223,7 +220,7 @@ def listing_rows(
             "severity": escape(pm.severity or "unknown"),
             "services": escape(", ".join(pm.services)),
             "resolve": escape(format_duration(pm.time_to_resolve)),
-            "root_cause": escape(shorten(pm.root_cause)),
+            "root_cause": escape(shorten(pm.root_cause, sentence=True)),
         }
         for pm in rows
     ]
@@ -242,7 +239,7 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
     catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
     body = [
         f"# {md_text(kind.singular.capitalize())}: {md_text(facet.name)}\n\n",
-        f"{_plural(stats.count, 'incident')}. "
+        f"{plural(stats.count, 'incident')}. "
         f"{md_link('All ' + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))} · "
         f"{md_link('These incidents in the catalog', catalog_link)}\n\n",
         "## At a glance\n\n",
@@ -267,7 +264,7 @@ def facet_index_page(
         return GeneratedPage(uri, _page(kind.title, "".join(body)))
     ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
     body.append(
-        f"{_plural(len(group), kind.singular)}"
+        f"{plural(len(group), kind.singular)}"
         + (", the most frequent first" if not kind.newest_first else ", newest first")
         + ".\n\n"
     )
@@ -325,11 +322,12 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
         if slug:
             page = layout.link(uri, facet_uri(KIND_BY_KEY["category"], slug))
             body.append(
-                f"{_plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
+                f"{plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
             )
         body += [
             f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
-            f"{md_text(pm.severity or 'unknown')}): {md_text(shorten(pm.root_cause, 300))}\n"
+            f"{md_text(pm.severity or 'unknown')}): "
+            f"{md_text(shorten(pm.root_cause, 300, sentence=True))}\n"
             for pm in members
         ]
     return GeneratedPage(uri, _page("Root causes", "".join(body)))
@@ -364,7 +362,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
         uri = f"{LESSONS_FOLDER}/{slug_of[theme]}.md"
         body = [
             f"# Lessons: {md_text(theme)}\n\n",
-            f"Lessons from {_plural(len(members), 'incident')} whose main root-cause category "
+            f"Lessons from {plural(len(members), 'incident')} whose main root-cause category "
             f"is {md_text(theme)}, newest first. "
             f"{md_link('All lessons', layout.link(uri, index))}\n",
         ]
@@ -406,7 +404,7 @@ def _due(item: ActionItem, settings: Settings) -> str:
         return "-"
     if item.is_overdue(settings.today):
         days = (settings.today - item.due).days
-        return f"**⚠ {item.due.isoformat()}, overdue by {_plural(days, 'day')}**"
+        return f"**⚠ {item.due.isoformat()}, overdue by {plural(days, 'day')}**"
     return item.due.isoformat()
 
 

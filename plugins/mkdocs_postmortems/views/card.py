@@ -15,18 +15,18 @@ from markupsafe import Markup, escape
 
 from ..core.catalog import Catalog, Settings
 from ..core.loader import Rejected
-from ..core.model import ActionItem, Postmortem, format_duration
+from ..core.model import ActionItem, Postmortem
 from ..core.problems import Problem
+from ..core.text import format_duration, slugify
 from ..core.validate import is_safe_url
 from .markup import render_inline, render_markdown
 
 UrlFor = Callable[[str], str | None]
 
 
-def slug(value: str) -> str:
-    """Return a CSS- and URL-safe form of a vocabulary value or name."""
-    cleaned = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in value)
-    return "-".join(part for part in cleaned.split("-") if part) or "x"
+def _css(value: str) -> str:
+    """Return a CSS-class-safe form of a vocabulary value."""
+    return slugify(value) or "x"
 
 
 def format_time(moment: datetime | None) -> str:
@@ -34,7 +34,9 @@ def format_time(moment: datetime | None) -> str:
     if moment is None:
         return "-"
     offset = moment.utcoffset() or timedelta(0)
-    zone = "UTC" if offset == timedelta(0) else moment.strftime("UTC%:z")
+    # strftime's %:z exists only from Python 3.12 (3.11 prints it literally); isoformat ends
+    # with the same +HH:MM.
+    zone = "UTC" if offset == timedelta(0) else "UTC" + moment.isoformat()[-6:]
     return f"{moment:%Y-%m-%d %H:%M} {zone}"
 
 
@@ -73,7 +75,7 @@ def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
         "title": render_inline(item.title),
         "owner": _e(item.owner or "unassigned"),
         "status": _e(item.status),
-        "status_class": slug(item.status),
+        "status_class": _css(item.status),
         "due": _e(item.due.isoformat() if item.due else "-"),
         "overdue": item.is_overdue(settings.today),
         "type": _e(item.type or "-"),
@@ -142,9 +144,9 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "id": _e(pm.id),
         "title": _e(pm.title),
         "severity": _e(pm.severity or "unknown"),
-        "severity_class": slug(pm.severity or "unknown"),
+        "severity_class": _css(pm.severity or "unknown"),
         "status": _e(pm.status),
-        "status_class": slug(pm.status),
+        "status_class": _css(pm.status),
         "date": _e(pm.date.isoformat()),
         "summary": render_markdown(pm.summary) if pm.summary else Markup(""),
         "root_cause": render_markdown(pm.root_cause) if pm.root_cause else Markup(""),

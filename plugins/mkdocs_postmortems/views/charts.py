@@ -29,6 +29,8 @@ import pygal
 from pygal.etree import etree
 from pygal.style import Style
 
+from ..core.text import shorten
+
 # pygal serialises with lxml when it is installed, and lxml writes different bytes; always
 # use the standard library so the same data gives the same SVG on every machine.
 etree.to_etree()
@@ -54,6 +56,7 @@ SEVERITY_COLORS = (
     "var(--pm-sev5, #8e24aa)",
     "var(--pm-sev6, #00897b)",
 )
+
 OTHER_COLOR = "var(--pm-sev-other, #78909c)"
 PRIMARY_COLOR = "var(--pm-chart-1, #5c6bc0)"
 SECONDARY_COLOR = "var(--pm-chart-2, #26a69a)"
@@ -83,8 +86,7 @@ class Chart:
 
 def clean_label(text: str, limit: int = LABEL_LIMIT) -> str:
     """Return `text` on one line, without characters XML forbids, cut to `limit` characters."""
-    flat = " ".join(_NOT_XML.sub("", text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shorten(_NOT_XML.sub("", text), limit)
 
 
 def _style(colors: Sequence[str]) -> Style:

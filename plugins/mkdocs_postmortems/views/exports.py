@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from ..core.catalog import Catalog
-from ..core.model import ActionItem, Postmortem, format_duration
+from ..core.model import ActionItem, Postmortem
+from ..core.text import format_duration
 from .layout import GeneratedPage, front_matter
 from .markup import md_link
 

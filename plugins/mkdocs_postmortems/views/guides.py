@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..authoring.lint import CORE_RULES, RULES, LintConfig
-from ..authoring.scaffold import yaml_scalar
 from ..core.schema import FIELDS, MAX_LINE, MAX_TEXT, Field, Kind
 from ..core.vocabulary import Vocabularies
+from ..core.yaml_dump import inline
 from .layout import GeneratedPage, front_matter
 from .markup import md_text
 
@@ -113,7 +113,7 @@ def _rows(fields: tuple[Field, ...], prefix: str) -> list[str]:
     rows: list[str] = []
     for spec in fields:
         name = f"{prefix}{spec.name}"
-        example = f"`{yaml_scalar(spec.example)}`" if spec.example is not None else ""
+        example = f"`{inline(spec.example)}`" if spec.example is not None else ""
         rows.append(
             f"| `{name}` | {type_name(spec)} | {'yes' if spec.required else ''} "
             f"| {spec.doc}{_limits(spec)} | {example.replace('|', '&#124;')} |"
@@ -131,14 +131,14 @@ def example_front_matter() -> str:
         shown = [sub for sub in spec.fields if sub.example is not None]
         if spec.fields and spec.kind is Kind.MAPPING:
             lines.append(f"{spec.name}:")
-            lines += [f"  {sub.name}: {yaml_scalar(sub.example)}" for sub in shown]
+            lines += [f"  {sub.name}: {inline(sub.example)}" for sub in shown]
         elif spec.fields:
             lines.append(f"{spec.name}:")
             for index, sub in enumerate(shown):
                 lead = "  - " if index == 0 else "    "
-                lines.append(f"{lead}{sub.name}: {yaml_scalar(sub.example)}")
+                lines.append(f"{lead}{sub.name}: {inline(sub.example)}")
         elif spec.example is not None:
-            lines.append(f"{spec.name}: {yaml_scalar(spec.example)}")
+            lines.append(f"{spec.name}: {inline(spec.example)}")
     return "\n".join(lines) + "\n"
 
 

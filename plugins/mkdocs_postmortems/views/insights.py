@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence
 from ..analysis.stats import percentile
 from ..core.catalog import Catalog
-from ..core.model import Postmortem, format_duration
+from ..core.model import Postmortem
+from ..core.text import format_duration, plural
 from . import charts
 from .charts import Chart, Series
 from .layout import GeneratedPage, Layout, front_matter
@@ -169,10 +170,6 @@ def _categories(pm: Postmortem) -> Iterable[str]:
 # --- page -----------------------------------------------------------------------------------
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -234,7 +231,7 @@ def _duration_section(
     caption = (
         f"**Figure:** {heading.lower()} per quarter, in {unit}: the median (half of the "
         f"incidents took less) and the 90th percentile (9 in 10 took less). Over all "
-        f"{_plural(whole.count, 'incident')} that record it the median is "
+        f"{plural(whole.count, 'incident')} that record it the median is "
         f"{format_duration(whole.median)} and the 90th percentile "
         f"{format_duration(whole.p90)}."
     )
@@ -273,7 +270,7 @@ def _monthly_section(catalog: Catalog, from_uri: str, layout: Layout) -> tuple[s
     description = (
         f"Stacked bars of incidents per month from {months[0]} to {months[-1]}, one segment "
         f"per severity ({', '.join(levels)}). The busiest month is {busiest} with "
-        f"{_plural(total_busiest, 'incident')}."
+        f"{plural(total_busiest, 'incident')}."
     )
     chart = charts.stacked_bars(
         "incidents-per-month",
@@ -331,7 +328,7 @@ def _recurrence_section(
         return "".join(parts)
     repeats = len({r.incident.id for r in recurring})
     parts.append(
-        f"{_plural(repeats, 'incident')} happened before: each repeats an earlier incident "
+        f"{plural(repeats, 'incident')} happened before: each repeats an earlier incident "
         f"{rule}. One row per pair, newest first.\n\n"
     )
     rows = (
@@ -371,7 +368,7 @@ def insights_page(
     last = max(pm.date for pm in catalog)
     detect, resolve = overall(catalog, time_to_detect), overall(catalog, time_to_resolve)
     parts.append(
-        f"{_plural(len(catalog), 'incident')} from {first.isoformat()} to {last.isoformat()}. "
+        f"{plural(len(catalog), 'incident')} from {first.isoformat()} to {last.isoformat()}. "
         f"Median time to detect **{format_duration(detect.median)}** "
         f"(90th percentile {format_duration(detect.p90)}, over {detect.count} with both times); "
         f"median time to resolve **{format_duration(resolve.median)}** "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections import Counter
 from collections.abc import Sequence
@@ -13,6 +12,8 @@ from markupsafe import escape
 from ..core.catalog import Catalog
 from ..core.loader import Rejected, page_id
 from ..core.model import Postmortem
+from ..core.text import shorten
+from ..core.yaml_dump import dump
 from .markup import md_link, md_text
 
 
@@ -55,17 +56,6 @@ class Layout:
         return md_link(pm.title, self.link(from_uri, self.incident_uri(pm.path)))
 
 
-def shorten(text: str, limit: int = 160) -> str:
-    """Return the first sentence of `text`, cut at `limit` characters on a word boundary."""
-    flat = " ".join(text.split())
-    end = flat.find(". ")
-    if 0 < end < limit:
-        return flat[: end + 1]
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
-
-
 def front_matter(
     title: str, *, hide: Sequence[str] = (), searchable: bool = True, **meta: str
 ) -> str:
@@ -75,15 +65,14 @@ def front_matter(
     and Material print page titles without escaping. `hide` lists Material parts to hide
     (navigation, toc); `searchable=False` keeps the page out of the search index.
     """
-    lines = [f"title: {json.dumps(str(escape(title)), ensure_ascii=False)}"]
-    lines += [f"{key}: {json.dumps(value)}" for key, value in meta.items()]
+    data: dict[str, object] = {"title": str(escape(title)), **meta}
     if hide:
-        lines.append(f"hide: {json.dumps(list(hide))}")
+        data["hide"] = list(hide)
     if not searchable:
         # Pages that only repeat incident facts stay out of the search index, which would
         # otherwise hold every incident many times over.
-        lines.append("search:\n  exclude: true")
-    return "---\n" + "\n".join(lines) + "\n---\n\n"
+        data["search"] = {"exclude": True}
+    return "---\n" + dump(data) + "---\n\n"
 
 
 def incident_table(catalog: Catalog, rows: list[Postmortem], from_uri: str, layout: Layout) -> str:
@@ -96,7 +85,7 @@ def incident_table(catalog: Catalog, rows: list[Postmortem], from_uri: str, layo
         lines.append(
             f"| {pm.date.isoformat()} | {layout.incident_link(from_uri, pm)} "
             f"| {md_text(pm.severity or 'unknown')} | {md_text(', '.join(pm.services))} "
-            f"| {md_text(shorten(pm.root_cause))} |"
+            f"| {md_text(shorten(pm.root_cause, sentence=True))} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -17,8 +17,9 @@ from markupsafe import Markup, escape
 
 from ..analysis.related import Related
 from ..core.catalog import Catalog
+from ..core.model import Postmortem
 from ..search.synonyms import Table, synonym_groups
-from .layout import GeneratedPage, Layout
+from .layout import GeneratedPage
 
 DATA_FORMAT = 1
 ASSETS = {
@@ -51,7 +52,7 @@ def search_page(src_uri: str) -> GeneratedPage:
     return GeneratedPage(src_uri, markdown)
 
 
-def search_data(catalog: Catalog, layout: Layout, synonyms: Table, directory_urls: bool) -> str:
+def search_data(catalog: Catalog, synonyms: Table, url_of: Callable[[Postmortem], str]) -> str:
     """Return the JSON the search page loads: facet values, synonyms and one row per incident.
 
     A row is `[url, title, date, severity, services, tags, categories, trigger, root cause]`,
@@ -72,11 +73,9 @@ def search_data(catalog: Catalog, layout: Layout, synonyms: Table, directory_url
         number("severity", value)
     rows: list[list[Any]] = []
     for pm in catalog:
-        stem = layout.incident_uri(pm.path).removesuffix(".md")
-        url = f"{stem}/" if directory_urls else f"{stem}.html"
         rows.append(
             [
-                url,
+                url_of(pm),
                 pm.title,
                 pm.date.isoformat(),
                 number("severity", pm.severity or "unknown"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
 from ...core.catalog import Catalog, Settings, load_catalog
-from ...core.vocabulary import merge_vocabularies
+from ...core.options import Options, check
+from ...core.urls import page_url
+from ...plugin.config import read_options
 
 
 def add_source_option(parser: argparse.ArgumentParser) -> None:
@@ -28,47 +28,33 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def plugin_options(config: Path) -> dict[str, object]:
-    """Return the `postmortems` plugin options from the mkdocs.yml at `config` ({} if none)."""
-    if not config.is_file():
-        return {}
-    # mkdocs.yml may use !ENV and other tags MkDocs understands; we only need plain options.
-    try:
-        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_TolerantLoader)
-    except (OSError, yaml.YAMLError):
-        return {}
-    plugins = data.get("plugins", []) if isinstance(data, dict) else []
-    for entry in plugins if isinstance(plugins, list) else [plugins]:
-        if isinstance(entry, dict) and "postmortems" in entry:
-            options = entry["postmortems"]
-            return options if isinstance(options, dict) else {}
-    return {}
+def site_options(args: argparse.Namespace) -> Options:
+    """Return the site's options, read from `--config` as a build reads them.
+
+    Raises `OptionsError` (the command line exits 2 with its message) when they are unusable.
+    """
+    return read_options(args.config)
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """A SafeLoader that reads unknown tags (such as !ENV or !!python/name) as None."""
-
-
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+def source_folder(args: argparse.Namespace, options: Options) -> Path:
+    """Return the postmortems folder: `--source`, else the site's `source` option."""
+    return args.source if args.source is not None else options.root
 
 
 def load_from_args(args: argparse.Namespace) -> tuple[Catalog, Path]:
     """Return the catalog of the folder the arguments point at, and that folder."""
-    options = plugin_options(args.config)
-    overrides = options.get("vocabularies")
-    vocabularies, _errors = merge_vocabularies(overrides if isinstance(overrides, dict) else {})
-    if args.source is not None:
-        root = args.source
-    else:
-        root = args.config.parent / str(options.get("source", "postmortems"))
-    return load_catalog(root, Settings(vocabularies)), root
+    options = site_options(args)
+    root = source_folder(args, options)
+    return load_catalog(root, Settings(check(options))), root
 
 
-def site_option(config: Path, key: str, default: object) -> object:
-    """Return the top-level option `key` of the mkdocs.yml at `config`, or `default`."""
-    try:
-        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_TolerantLoader)
-    except (OSError, yaml.YAMLError):
-        return default
-    value = data.get(key) if isinstance(data, dict) else None
-    return default if value is None else value
+def incident_url(options: Options, path: str, *, absolute: bool = True) -> str:
+    """Return the URL of the page of the postmortem at `path` (relative to the source folder).
+
+    It follows MkDocs' rules, as the build's `File` objects do; with `absolute`, it starts
+    with the site's `site_url` when one is set.
+    """
+    url = page_url(f"{options.prefix}/{path}", directory_urls=options.use_directory_urls)
+    if absolute and options.site_url:
+        return options.site_url.rstrip("/") + "/" + url
+    return url

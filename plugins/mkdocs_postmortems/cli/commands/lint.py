@@ -12,10 +12,10 @@ from pathlib import Path
 from ...authoring.lint import CORE_RULES, RULES, Context, Finding, LintConfig, lint_catalog
 from ...core.catalog import MARKDOWN_SUFFIX, Settings, build_catalog
 from ...core.loader import LoadResult, iter_source_files, load_file
+from ...core.options import check
 from ...core.problems import Level, Problem
-from ...core.vocabulary import merge_vocabularies
 from ..progress import Progress
-from .common import add_source_option, plugin_options, site_option
+from .common import add_source_option, site_options, source_folder
 
 EXAMPLES = """rules:
 {rules}
@@ -83,17 +83,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    options = plugin_options(args.config)
-    overrides = options.get("vocabularies")
-    vocabularies, errors = merge_vocabularies(overrides if isinstance(overrides, dict) else {})
+    options = site_options(args)
+    vocabularies = check(options)
     severities = [term.value for term in vocabularies["severity"]]
-    config, config_errors = LintConfig.from_options(options, severities)
-    if errors or config_errors:
-        raise UsageError(f"{args.config}: plugin options: " + "; ".join(errors + config_errors))
-    base = args.config.parent
-    root = (
-        args.source if args.source is not None else base / str(options.get("source", "postmortems"))
-    )
+    config, config_errors = LintConfig.from_options(options.plugin_values(), severities)
+    if config_errors:
+        raise UsageError(f"{args.config}: plugin options: " + "; ".join(config_errors))
+    root = source_folder(args, options)
     if not root.is_dir():
         raise UsageError(f"no postmortems folder at {root} (pass --source or --config)")
     selected = _select(args, root)
@@ -110,8 +106,8 @@ def _run(args: argparse.Namespace) -> int:
         catalog,
         config,
         root,
-        base / str(site_option(args.config, "docs_dir", "docs")),
-        str(options.get("url_prefix", "postmortems")).strip("/"),
+        options.docs_dir,
+        options.prefix,
     )
     findings = lint_catalog(catalog, context)
     checked = {pm.path for pm in catalog} | {r.path for r in catalog.rejected}

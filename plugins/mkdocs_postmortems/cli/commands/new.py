@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from ...authoring.lint import LintConfig
-from ...authoring.scaffold import Draft, file_stem, render, slugify
+from ...authoring.scaffold import Draft, file_stem, render
 from ...core.model import PLACEHOLDER
-from ...core.vocabulary import match_term, merge_vocabularies
-from .common import add_source_option, plugin_options
+from ...core.options import check
+from ...core.text import slugify
+from ...core.vocabulary import match_term
+from .common import add_source_option, incident_url, site_options, source_folder
 
 EXAMPLES = """examples:
   postmortems new "Checkout errors after a config push"
@@ -82,15 +85,14 @@ def _parse_date(text: str) -> date:
 
 def run(args: argparse.Namespace) -> int:
     """Write the new file; return 1 when it exists already, 2 on a bad option."""
-    options = plugin_options(args.config)
-    overrides = options.get("vocabularies")
-    vocabularies, errors = merge_vocabularies(overrides if isinstance(overrides, dict) else {})
+    options = site_options(args)
+    vocabularies = check(options)
     severities = vocabularies["severity"]
-    config, config_errors = LintConfig.from_options(options, [t.value for t in severities])
-    if errors or config_errors:
-        print(
-            f"postmortems new: {args.config}: " + "; ".join(errors + config_errors), file=sys.stderr
-        )
+    config, config_errors = LintConfig.from_options(
+        options.plugin_values(), [t.value for t in severities]
+    )
+    if config_errors:
+        print(f"postmortems new: {args.config}: " + "; ".join(config_errors), file=sys.stderr)
         return 2
     severity = None
     if args.severity:
@@ -126,11 +128,7 @@ def run(args: argparse.Namespace) -> int:
         authors=tuple(args.authors),
         slug=args.slug,
     )
-    folder = (
-        args.source
-        if args.source is not None
-        else args.config.parent / str(options.get("source", "postmortems"))
-    )
+    folder = source_folder(args, options)
     path = folder / f"{file_stem(draft)}.md"
     if path.exists():
         print(
@@ -146,14 +144,16 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"postmortems new: cannot write {path}: {error.strerror}", file=sys.stderr)
         return 1
-    prefix = str(options.get("url_prefix", "postmortems")).strip("/")
+    # `mkdocs serve` serves the site under the path of site_url, like the published site.
+    served = urlsplit(options.site_url).path.strip("/")
+    preview = "/".join(filter(None, [served, incident_url(options, path.name, absolute=False)]))
     print(f"Created {path.as_posix()}")
     print(
         "\nNext steps:\n"
         f"  1. Open the file and replace every {PLACEHOLDER}; the comments explain each field.\n"
         f"  2. Check it:  postmortems lint {path.as_posix()}\n"
         "  3. Preview:   mkdocs serve, then open "
-        f"http://127.0.0.1:8000/{prefix}/{file_stem(draft)}/\n"
+        f"http://127.0.0.1:8000/{preview}\n"
         "  4. Set status: in-review, commit the file on a branch and open a pull request."
     )
     return 0

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from ...core.json_schema import json_schema
-from ...core.vocabulary import merge_vocabularies
-from .common import plugin_options
+from ...core.options import check
+from ...plugin.config import read_options
 
 EXAMPLES = """examples:
   postmortems schema > postmortem.schema.json
@@ -41,10 +40,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Print the schema; return 2 when the site's vocabularies are misconfigured."""
-    overrides = plugin_options(args.config).get("vocabularies")
-    vocabularies, errors = merge_vocabularies(overrides if isinstance(overrides, dict) else {})
-    if errors:
-        print(f"postmortems schema: {args.config}: " + "; ".join(errors), file=sys.stderr)
-        return 2
+    vocabularies = check(read_options(args.config))
     print(json.dumps(json_schema(vocabularies), indent=2, ensure_ascii=False))
     return 0

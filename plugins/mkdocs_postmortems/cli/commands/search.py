@@ -10,15 +10,13 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-import yaml
-
-from ...core.vocabulary import merge_vocabularies
+from ...core.options import DEFAULTS, Options, OptionsError, check
+from ...core.vocabulary import Vocabularies
 from ...search.query import Hit, QueryError
 from ...search.store import IndexUnusable, SearchIndex, Update
 from ...search.synonyms import Table, build_table
-from .common import add_source_option, plugin_options
+from .common import add_source_option, incident_url, site_options, source_folder
 
-DEFAULT_CACHE_DIR = ".cache/postmortems"
 EXAMPLES = """examples:
   postmortems search "missing index"
   postmortems search 'root_cause:index tag:database severity:SEV1'
@@ -41,16 +39,12 @@ class Site:
     root: Path
     cache_dir: Path
     synonyms: Table
-    site_url: str
-    prefix: str
-    directory_urls: bool
-    options: dict[str, object]
+    options: Options
+    vocabularies: Vocabularies
 
     def url(self, path: str) -> str:
         """Return the URL of the page of the postmortem at `path` (relative to the source)."""
-        stem = path.removesuffix(".md")
-        page = f"{self.prefix}/{stem}/" if self.directory_urls else f"{self.prefix}/{stem}.html"
-        return self.site_url.rstrip("/") + "/" + page if self.site_url else page
+        return incident_url(self.options, path)
 
 
 def add_site_options(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +54,7 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
         "--cache-dir",
         type=Path,
         default=None,
-        help=f"where the index is kept (default: the plugin's cache_dir, else {DEFAULT_CACHE_DIR}"
+        help=f"where the index is kept (default: the plugin's cache_dir, else {DEFAULTS.cache_dir}"
         " next to mkdocs.yml)",
     )
 
@@ -105,39 +99,17 @@ def _day(text: str) -> date:
 
 def site_from_args(args: argparse.Namespace) -> Site:
     """Return where the postmortems and the index of the site named by `args` are."""
-    config: Path = args.config
-    options = plugin_options(config)
-    base = config.parent
-    root = (
-        args.source if args.source is not None else base / str(options.get("source", "postmortems"))
-    )
-    cache = args.cache_dir or base / str(options.get("cache_dir") or DEFAULT_CACHE_DIR)
-    groups = options.get("synonyms")
-    table, _errors = build_table(
-        groups if isinstance(groups, list) else [],
-        defaults=options.get("default_synonyms", True) is not False,
-    )
-    site_url, directory_urls = _site_settings(config)
-    prefix = str(options.get("url_prefix", "postmortems")).strip("/") or "postmortems"
-    return Site(root, cache, table, site_url, prefix, directory_urls, options)
-
-
-def _site_settings(config: Path) -> tuple[str, bool]:
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        # mkdocs.yml may use tags only MkDocs reads (!ENV); links then stay site-relative.
-        return "", True
-    if not isinstance(data, dict):
-        return "", True
-    url = data.get("site_url")
-    return (url if isinstance(url, str) else ""), data.get("use_directory_urls", True) is not False
+    options = site_options(args)
+    vocabularies = check(options)
+    table, errors = build_table(options.synonyms, defaults=options.default_synonyms)
+    if errors:
+        raise OptionsError(f"{args.config}: " + "; ".join(errors))
+    cache = args.cache_dir or options.cache_path
+    return Site(source_folder(args, options), cache, table, options, vocabularies)
 
 
 def refresh(site: Site, stream: TextIO = sys.stderr) -> Update:
     """Bring the site's index up to date, showing progress on a terminal."""
-    options = site.options.get("vocabularies")
-    vocabularies, _errors = merge_vocabularies(options if isinstance(options, dict) else {})
     shown = False
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -147,7 +119,7 @@ def refresh(site: Site, stream: TextIO = sys.stderr) -> Update:
             stream.flush()
             shown = True
 
-    update = SearchIndex(site.cache_dir).refresh(site.root, vocabularies, progress)
+    update = SearchIndex(site.cache_dir).refresh(site.root, site.vocabularies, progress)
     if shown:
         stream.write("\r" + " " * 60 + "\r")
         stream.flush()
