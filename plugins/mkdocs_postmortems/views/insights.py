@@ -320,7 +320,7 @@ def _recurrence_section(
 ) -> str:
     parts = ["## Recurring incidents\n\n"]
     rule = (
-        f"at most {_plural(window, 'day')} before it, linked as related and sharing words of "
+        f"at most {plural(window, 'day')} before it, linked as related and sharing words of "
         "its cause or symptoms (a shared service or category alone is not enough)"
     )
     if not recurring:
