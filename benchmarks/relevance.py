@@ -102,6 +102,16 @@ def score_search(ranker: Ranker, queries: list[Query]) -> Scores:
     return scores
 
 
+def agreement(cli: Ranker, other: Ranker, queries: list[Query]) -> tuple[int, int]:
+    """Return for how many queries `other` ranks the CLI's first incident first, and its top 3."""
+    first = top3 = 0
+    for query in queries:
+        mine, theirs = cli(query.text), [i for i in other(query.text) if "/" not in i]
+        first += mine[:1] == theirs[:1]
+        top3 += mine[:3] == theirs[:3]
+    return first, top3
+
+
 def score_related(
     related: dict[str, list[str]], groups: list[list[str]]
 ) -> tuple[Scores, float, list[str]]:
@@ -181,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
                     scores = score_search(ranker, queries)
                     rows[name] = scores.row()
                     misses[name] = scores.misses
+                    agree = agreement(cli, ranker, queries)
+                    print(
+                        f"  {name} agrees with the CLI: same first incident for "
+                        f"{agree[0]}/{len(queries)} queries, same top 3 for {agree[1]}",
+                    )
             print(f"  browser measured in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         imported = None
         if args.corpora.is_dir():

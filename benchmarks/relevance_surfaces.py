@@ -190,11 +190,16 @@ class Browser:
     def header_box(self, query: str) -> list[str]:
         """Return the pages Material's header search box lists for `query`, in order."""
         self.page.goto(self.base + "?q=" + urllib.parse.quote(query))
+        # Material's own results, and the incidents block of search.js when the site has it.
         self.page.wait_for_function(
-            """() => {
-                const meta = document.querySelector('.md-search-result__meta');
-                return meta && /match|result/i.test(meta.textContent);
+            """(query) => {
+                const box = document.querySelector('.pm-header-results');
+                const metas = [...document.querySelectorAll('.md-search-result__meta')]
+                    .filter((meta) => !meta.closest('.pm-header-results'));
+                const material = metas.length && /match|result/i.test(metas[0].textContent);
+                return material && (!box || box.dataset.query === query);
             }""",
+            arg=query.strip(),
             timeout=30000,
         )
         self.page.wait_for_timeout(150)

@@ -280,6 +280,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # The site sidebar holds no incidents; hiding it gives the card room.
                 hide=["navigation"],
             )
+            if self.options.search_page:
+                # The header box finds incidents in the compact search data (search.js); in
+                # Material's index their bodies would weigh tens of MB at 10,000 and flood it.
+                page.meta["search"] = {**page.meta.get("search", {}), "exclude": True}
             return normalize_lists(pm.body)
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta.update(
@@ -305,8 +309,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         return sanitize_html(html)
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the theme's template environment for the search block of incident pages."""
+        """Keep the theme's environment; tell every page where the search page is (or none)."""
         self._env = env
+        page = (
+            files.get_file_from_path(self.options.search_page) if self.options.search_page else None
+        )
+        env.globals["pm_search_page"] = page.url if page is not None else ""
         return env
 
     # Before the search plugins (priority 0) index the page, so they see the search block.
@@ -317,11 +325,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
-            # Material's search indexes the page content only, not the card our template draws
-            # around it; without this block a root cause could not be found from its search box.
-            terms = search_terms(self.catalog, pm.id)
-            block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
-            page.content = (page.content or "") + block
+            if not self.options.search_page:
+                # Without the compact search data, Material's index is the only search: it
+                # indexes the page content only, not the card our template draws around it.
+                terms = search_terms(self.catalog, pm.id)
+                block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+                page.content = (page.content or "") + block
 
             def url_for(ident: str) -> str | None:
                 other = self.catalog.get(ident)

@@ -41,7 +41,8 @@ def schema() -> Schema:
         title=TEXT(analyzer=STEMMED, stored=True),
         root_cause=TEXT(analyzer=STEMMED, stored=True),
         keywords=TEXT(analyzer=STEMMED),
-        text=TEXT(analyzer=STEMMED),  # summary, contributing factors, lessons, action items
+        text=TEXT(analyzer=STEMMED),  # summary, impact, contributing factors (as in the browser)
+        lessons=TEXT(analyzer=STEMMED),  # lessons and action items: `lessons:` searches them
         summary=STORED(),
         # Unstemmed copy of every text field: fuzzy terms and spelling suggestions need real
         # words (a fuzzy "databse~" misses the stem "databas" on stemmed fields).
@@ -60,27 +61,46 @@ def _joined(values: Iterable[str]) -> str:
     return ",".join(value.replace(",", " ") for value in values)
 
 
+def search_text(pm: Postmortem) -> str:
+    """Return the `text` field of `pm`: summary, impact and contributing factors.
+
+    The browser searches the same text (views.search_page ships it), so both rank alike.
+    """
+    impact = pm.impact.description if pm.impact else ""
+    parts = [pm.summary, impact, *pm.contributing_factors]
+    return "\n".join(" ".join(p.split()) for p in parts if not is_placeholder(p))
+
+
+def keywords(pm: Postmortem) -> str:
+    """Return the `keywords` field of `pm`: its facet values as words, as the browser has them."""
+    values = [*pm.services, *pm.tags, *pm.root_cause_categories, pm.trigger or ""]
+    # Hyphenated tags ("missing-index") are also words a person types ("missing index").
+    return " ".join(v.replace("-", " ").replace("_", " ") for v in values if not is_placeholder(v))
+
+
+def cause(pm: Postmortem) -> str:
+    """Return the root cause of `pm` on one line, or "" while it is a placeholder."""
+    return "" if is_placeholder(pm.root_cause) else " ".join(pm.root_cause.split())
+
+
 def document(pm: Postmortem) -> dict[str, Any]:
     """Return the Whoosh fields of `pm`."""
     lessons = [*pm.lessons.went_well, *pm.lessons.went_wrong, *pm.lessons.got_lucky]
     lessons += [item.title for item in pm.action_items]
-    facets = [*pm.tags, *pm.services, *pm.root_cause_categories, *pm.teams]
-    if pm.trigger:
-        facets.append(pm.trigger)
-    # Hyphenated tags ("missing-index") are also words a person types ("missing index").
-    keywords = " ".join(value.replace("-", " ").replace("_", " ") for value in facets)
+    words = keywords(pm)
+    text = search_text(pm)
     # Lessons and action items stay out of `exact`: they double its size and are rarely what a
     # misspelt word was meant to find.
-    texts = [pm.title, pm.summary, pm.root_cause, *pm.contributing_factors, keywords]
     return {
         "path": pm.path,
         "id": pm.id,
         "title": pm.title,
         "summary": pm.summary,
-        "root_cause": pm.root_cause,
-        "text": "\n".join([pm.summary, *pm.contributing_factors, *lessons]),
-        "keywords": keywords,
-        "exact": "\n".join(texts),
+        "root_cause": cause(pm),
+        "text": text,
+        "lessons": "\n".join(lessons),
+        "keywords": words,
+        "exact": "\n".join([pm.title, cause(pm), text, words]),
         "tag": _joined(pm.tags),
         "service": _joined(pm.services),
         "category": _joined(pm.root_cause_categories),
@@ -89,6 +109,21 @@ def document(pm: Postmortem) -> dict[str, Any]:
         "trigger": pm.trigger or "",
         "date": datetime(pm.date.year, pm.date.month, pm.date.day),  # noqa: DTZ001 (a day)
     }
+
+
+def vocabulary(records: Iterable[Postmortem]) -> dict[str, str]:
+    """Return every searched word of `records` with its stem ("" when the word is its stem).
+
+    The browser stems with this table, so its index holds the same terms as Whoosh's.
+    """
+    found: dict[str, str] = {}
+    for pm in records:
+        for text in (pm.title, cause(pm), search_text(pm), keywords(pm)):
+            for token in STEMMED(text, keeporiginal=True):
+                word = token.original.lower()
+                if word not in found:
+                    found[word] = "" if token.text == word else token.text
+    return dict(sorted(found.items()))
 
 
 def key_terms(text: str) -> list[str]:

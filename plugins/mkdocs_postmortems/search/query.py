@@ -27,7 +27,7 @@ QUERY_FIELDS = {
     "summary": "text",
     "text": "text",
     "factors": "text",
-    "lessons": "text",
+    "lessons": "lessons",
     "id": "id",
     "tag": "tag",
     "tags": "tag",

@@ -33,7 +33,7 @@ from ..core.vocabulary import Vocabularies
 from .documents import document, features, features_from_json, features_to_json, schema
 from .query import Searcher
 
-FORMAT = 2
+FORMAT = 3
 """Version of the schema, manifest and features; a generation of another version is rebuilt."""
 
 CURRENT = "CURRENT"
