@@ -41,7 +41,8 @@ def schema() -> Schema:
         title=TEXT(analyzer=STEMMED, stored=True),
         root_cause=TEXT(analyzer=STEMMED, stored=True),
         keywords=TEXT(analyzer=STEMMED),
-        text=TEXT(analyzer=STEMMED),  # summary, impact, contributing factors (as in the browser)
+        # Summary, impact, contributing factors (as in the browser); stored for "why" a hit.
+        text=TEXT(analyzer=STEMMED, stored=True),
         lessons=TEXT(analyzer=STEMMED),  # lessons and action items: `lessons:` searches them
         summary=STORED(),
         # Unstemmed copy of every text field: fuzzy terms and spelling suggestions need real
