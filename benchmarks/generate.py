@@ -384,15 +384,19 @@ def _paragraph(rng: random.Random, sentences: list[str], extra: int) -> str:
     return " ".join(sentences + rng.sample(FILLER, extra))
 
 
-def postmortem(index: int, rng: random.Random, ids: list[str]) -> tuple[str, str]:
-    """Return the file name and text of synthetic postmortem number `index`."""
-    scenario = rng.choice(SCENARIOS)
-    services = rng.sample(SERVICES, rng.randint(1, 4))
-    main = services[0]
-    cause = _fill(rng, rng.choice(scenario.causes), main)
-    symptom = _fill(rng, rng.choice(scenario.symptoms), main)
-    fix = _fill(rng, rng.choice(scenario.fixes), main)
-    factors = rng.sample(scenario.factors, rng.randint(1, len(scenario.factors)))
+@dataclass(frozen=True)
+class Times:
+    """When an incident happened and how its phases lasted (None: not recorded)."""
+
+    day: date
+    started: datetime
+    detected: datetime | None
+    mitigated: datetime
+    resolved: datetime
+
+
+def _even_times(rng: random.Random) -> Times:
+    """Draw dates evenly over six years and durations from narrow uniform ranges."""
     day = date(2019, 1, 1) + timedelta(days=rng.randrange(6 * 365))
     started = datetime(
         day.year, day.month, day.day, rng.randrange(24), rng.randrange(60), 0, 0, UTC
@@ -400,16 +404,90 @@ def postmortem(index: int, rng: random.Random, ids: list[str]) -> tuple[str, str
     detected = started + timedelta(minutes=rng.choice((0, 1, 3, 5, 12, 30, 90)))
     mitigated = detected + timedelta(minutes=rng.randint(5, 400))
     resolved = mitigated + timedelta(minutes=rng.randint(10, 600))
+    return Times(day, started, detected, mitigated, resolved)
+
+
+REALISTIC_FIRST = date(2011, 1, 1)
+REALISTIC_DAYS = 15 * 365
+OUTLIER_HOURS = (1_180, 640, 410, 260)  # week-long and month-long incidents, as in real archives
+
+
+def _realistic_times(rng: random.Random, index: int) -> Times:
+    """Draw dates over 15 years (more incidents in recent years, some empty quarters) and
+    heavy-tailed durations: log-normal phases, a few incidents lasting weeks, some never
+    recording when they were detected."""
+    # rng.random() ** 0.5 leans towards recent years, as a growing company writes more.
+    offset = int(REALISTIC_DAYS * rng.random() ** 0.5)
+    day = REALISTIC_FIRST + timedelta(days=offset)
+    if day.year == 2013 and day.month <= 6:  # a gap: nobody wrote postmortems that half year
+        day = day.replace(month=day.month + 6)
+    started = datetime(
+        day.year, day.month, day.day, rng.randrange(24), rng.randrange(60), 0, 0, UTC
+    )
+    detect = timedelta(minutes=min(rng.lognormvariate(1.6, 1.4), 60 * 24 * 3))
+    mitigate = timedelta(minutes=rng.lognormvariate(3.8, 1.0))
+    resolve = timedelta(minutes=rng.lognormvariate(4.5, 1.2))
+    if index % 97 == 13:  # about one in a hundred is an outlier lasting weeks
+        resolve += timedelta(hours=OUTLIER_HOURS[(index // 97) % len(OUTLIER_HOURS)])
+    detected = started + detect
+    mitigated = detected + mitigate
+    resolved = mitigated + resolve
+    return Times(
+        day,
+        started,
+        None if rng.random() < 0.08 else detected,
+        mitigated,
+        resolved,
+    )
+
+
+# Titles as people write them: some long single words that a narrow column would split.
+LONG_TITLES = (
+    "Authentication outage after the CrowdStrike sensor update on Windows hosts",
+    "Internationalization regression broke checkout for right-to-left locales",
+    "Misconfigured autoscaling policy exhausted the Kubernetes control plane",
+    "Certificate-transparency monitoring missed an unexpectedly expired intermediate",
+)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def postmortem(
+    index: int, rng: random.Random, ids: list[str], *, realistic: bool = False
+) -> tuple[str, str]:
+    """Return the file name and text of synthetic postmortem number `index`.
+
+    `realistic` spreads dates over 15 years and durations over a heavy tail with outliers,
+    leaves some times unrecorded, and writes some bodies the way imported write-ups are
+    (repeating the summary, timeline, root cause and task list the card shows).
+    """
+    scenario = rng.choice(SCENARIOS)
+    services = rng.sample(SERVICES, rng.randint(1, 4))
+    main = services[0]
+    cause = _fill(rng, rng.choice(scenario.causes), main)
+    symptom = _fill(rng, rng.choice(scenario.symptoms), main)
+    fix = _fill(rng, rng.choice(scenario.fixes), main)
+    factors = rng.sample(scenario.factors, rng.randint(1, len(scenario.factors)))
+    times = _realistic_times(rng, index) if realistic else _even_times(rng)
+    day, started, detected = times.day, times.started, times.detected
+    mitigated, resolved = times.mitigated, times.resolved
     severity = rng.choice(SEVERITIES)
     title = f"{_sentence(symptom)} ({scenario.category.replace('-', ' ')})"[:180]
+    if realistic and index % 11 == 5:
+        title = LONG_TITLES[(index // 11) % len(LONG_TITLES)]
+    if realistic and index % 13 == 7:
+        cause += " after an operator ran `rm -rf` on the wrong `data/` folder"
     ident = f"{day.isoformat()}-{_slug(main + ' ' + scenario.category)}-{index:05d}"
     tags = sorted(set(rng.sample(scenario.tags, rng.randint(1, min(3, len(scenario.tags))))))
     teams = rng.sample(TEAMS, rng.randint(1, 3))
     authors = rng.sample(PEOPLE, rng.randint(1, 3))
+    seen = detected or started
     timeline = [
         (started, f"Impact starts: {symptom}."),
-        (detected, f"Detected: {rng.choice(FILLER)}"),
-        (detected + (mitigated - detected) / 3, f"Investigation: {rng.choice(FILLER)}"),
+        (seen, f"Detected: {rng.choice(FILLER)}"),
+        (seen + (mitigated - seen) / 3, f"Investigation: {rng.choice(FILLER)}"),
         (mitigated, f"Mitigated: {fix}."),
         (resolved, "Resolved: metrics back to normal and the incident closed."),
     ]
@@ -417,6 +495,8 @@ def postmortem(index: int, rng: random.Random, ids: list[str]) -> tuple[str, str
     for _ in range(rng.randint(1, 7)):
         status = rng.choice(ACTION_STATUSES)
         due = day + timedelta(days=rng.randint(7, 180))
+        if realistic and status == "open" and rng.random() < 0.3:
+            status = "in-progress"
         actions.append(
             [
                 "title: "
@@ -443,10 +523,10 @@ def postmortem(index: int, rng: random.Random, ids: list[str]) -> tuple[str, str
         f"summary: {_quote(f'{symptom[0].upper()}{symptom[1:]}. {_sentence(fix)}.')}",
         f"root_cause: {_quote(cause[0].upper() + cause[1:] + '.')}",
         f"services: [{', '.join(services)}]",
-        f"started: {started.isoformat().replace('+00:00', 'Z')}",
-        f"detected: {detected.isoformat().replace('+00:00', 'Z')}",
-        f"mitigated: {mitigated.isoformat().replace('+00:00', 'Z')}",
-        f"resolved: {resolved.isoformat().replace('+00:00', 'Z')}",
+        f"started: {_stamp(started)}",
+        *([f"detected: {_stamp(detected)}"] if detected is not None else []),
+        f"mitigated: {_stamp(mitigated)}",
+        f"resolved: {_stamp(resolved)}",
         f"root_cause_categories: [{scenario.category}]",
         f"trigger: {rng.choice(scenario.triggers)}",
         f"detection: {rng.choice(DETECTIONS)}",
@@ -463,7 +543,7 @@ def postmortem(index: int, rng: random.Random, ids: list[str]) -> tuple[str, str
     ]
     for moment, event in timeline:
         lines += [
-            f"  - at: {moment.replace(microsecond=0).isoformat().replace('+00:00', 'Z')}",
+            f"  - at: {_stamp(moment)}",
             f"    event: {_quote(event)}",
         ]
     lines.append("action_items:")
@@ -490,7 +570,27 @@ def postmortem(index: int, rng: random.Random, ids: list[str]) -> tuple[str, str
         "---",
         "",
     ]
-    return f"{ident}.md", "\n".join(lines) + _body(rng, scenario, main, cause, symptom, fix)
+    if realistic and index % 4 == 1:
+        body = _imported_body(timeline, cause, fix, [fields[0][8:] for fields in actions])
+    else:
+        body = _body(rng, scenario, main, cause, symptom, fix)
+    return f"{ident}.md", "\n".join(lines) + body
+
+
+def _imported_body(
+    timeline: list[tuple[datetime, str]], cause: str, fix: str, actions: list[str]
+) -> str:
+    """Return a body in the shape imported write-ups keep: every card fact written again."""
+    lines = ["**Issue Summary:**", ""]
+    lines += [f"- Start: {timeline[0][0]:%B %d, %Y, %H:%M} (UTC)", f"- {timeline[0][1]}", ""]
+    lines += ["**Timeline:**", ""]
+    lines += [f"- {moment:%H:%M}: {event}" for moment, event in timeline]
+    lines += ["", "**Root Cause and Resolution:**", "", f"- Root cause: {_sentence(cause)}."]
+    lines += [f"- Resolution: we {fix}.", "", "## Lessons learned", ""]
+    lines += ["Detection worked; the runbook did not cover this failure mode.", ""]
+    lines += ["**Tasks:**", ""]
+    lines += [f"- [ ] {title.strip(chr(34))}" for title in actions]
+    return "\n".join(lines) + "\n"
 
 
 def _body(
@@ -524,14 +624,17 @@ def _body(
     return "".join(parts)
 
 
-def generate(n: int, seed: int, out: Path) -> list[Path]:
-    """Write `n` postmortems generated from `seed` into `out`; return their paths."""
+def generate(n: int, seed: int, out: Path, *, realistic: bool = False) -> list[Path]:
+    """Write `n` postmortems generated from `seed` into `out`; return their paths.
+
+    `realistic` draws the spreads of real archives (see `postmortem`).
+    """
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     ids: list[str] = []
     paths = []
     for index in range(n):
-        name, text = postmortem(index, rng, ids)
+        name, text = postmortem(index, rng, ids, realistic=realistic)
         path = out / name
         path.write_text(text, encoding="utf-8")
         ids.append(name.removesuffix(".md"))
@@ -545,8 +648,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="how many postmortems")
     parser.add_argument("out", type=Path, help="folder to write them into (created)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--realistic",
+        action="store_true",
+        help="15 years of history, heavy-tailed durations with outliers, imported-style bodies",
+    )
     args = parser.parse_args(argv)
-    paths = generate(args.n, args.seed, args.out)
+    paths = generate(args.n, args.seed, args.out, realistic=args.realistic)
     print(f"wrote {len(paths)} postmortems to {args.out}")
     return 0
 

@@ -397,13 +397,57 @@ def test_catalog_rows_carry_escaped_filter_data(build_site: BuildSite) -> None:
 
 def test_follow_ups_page_puts_open_first_and_marks_overdue(build_site: BuildSite) -> None:
     site = build_site(rich_files(), plugin={"build_date": "2024-06-01"})
-    text = parse_html(site.page("follow-ups/")).text
-    assert "as of the build date 2024-06-01 : 2 open (1 overdue), 1 closed, 3 in all" in text
-    assert text.index("Open (2)") < text.index("Closed (1)")
-    assert "⚠ 2024-03-01, overdue by 92 days" in text
+    html = site.page("follow-ups/")
+    text = parse_html(html).text
+    # One vocabulary: "not done" is proposed + open + in progress, never a second "open".
+    assert (
+        "as of the build date 2024-06-01 : 3 in all, 2 not done (proposed, open or in progress), "
+        "1 of them past their due date and 0 flagged for their age. Completion rate 33%"
+    ) in text
+    assert "Status Items proposed 0 open 1 in-progress 1 done 1 wont-do 0" in text
+    # Owner, items, done, completion, not done, past due, flagged, median age not done.
+    assert "Platform 2 1 50% 1 1 0 20 weeks" in text
+    assert "SRE 1 0 0% 1 0 0 20 weeks" in text
+    assert text.index("Not done (2)") < text.index("Closed (1)")
+    assert "2024-03-01 past due" in text
     assert "2024-09-01" in text
-    assert "2024-09-01, overdue" not in text
-    assert "2024-02-01, overdue" not in text  # done items are never overdue
+    assert "2024-09-01 past due" not in text
+    assert "2024-02-01 past due" not in text  # done items are never past due
+    # Every list is collapsed; closed items sit in one more collapsed block.
+    tags = [tag for tag, attrs in parse_html(html).tags if tag == "details"]
+    assert len(tags) == 2 + 1 + 1  # two owners not done, the closed block, its one owner
+    assert "<details open" not in html
+
+
+def test_follow_ups_are_flagged_by_age_per_priority(
+    build_site: BuildSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = dict(
+        [
+            incident(
+                "old",
+                "2024-01-01",
+                extra=(
+                    "action_items:\n"
+                    "  - {title: Urgent fix, owner: Ops, status: open, priority: P0}\n"
+                    "  - {title: Later fix, owner: Ops, status: open, priority: P3}\n"
+                    "  - {title: Mid fix, owner: Ops, status: proposed, priority: P1}\n"
+                ),
+            )
+        ]
+    )
+    ages = {"P0": [2, 4], "P1": 8}
+    site = build_site(files, plugin={"build_date": "2024-02-12", "follow_up_ages": ages})
+    text = parse_html(site.page("follow-ups/")).text
+    # 42 days old: past 2 and 4 weeks for P0, not past 8 weeks for P1, P3 never flagged.
+    assert "2 flagged for their age" not in text
+    assert "1 flagged for their age" in text
+    assert "older than 4 weeks" in text
+    assert "older than 2 weeks" not in text
+    assert "P0 items: 2 weeks and 4 weeks; P1 items: 8 weeks" in text
+    bad = build_site(files, plugin={"follow_up_ages": {"P0": "soon"}}, strict=True)
+    assert bad.error is not None
+    assert "follow_up_ages: 'P0' must be a number of weeks" in caplog.text
 
 
 def test_lessons_and_root_causes_link_back(build_site: BuildSite) -> None:

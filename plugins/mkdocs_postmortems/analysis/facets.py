@@ -1,4 +1,4 @@
-"""Group the catalog by facet (tag, service, root-cause category, trigger, year) with stats.
+"""Group the catalog by facet (tag, service, category, trigger, factor, year) with stats.
 
 Each facet value gets a slug that is safe in a URL and a file name and unique within its kind:
 two names that clean to the same text (`db-1` and `db_1`), a name that cleans to nothing
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..core.catalog import Catalog, Settings
-from ..core.model import Postmortem
+from ..core.model import Postmortem, known
 from ..core.text import slugify
 from .stats import median_duration
 
@@ -25,7 +25,7 @@ RESERVED_SLUGS = frozenset({"index"})  # the facet kind's own index page
 class FacetKind:
     """One way of grouping incidents: its names and how to read its values off a postmortem."""
 
-    key: str  # tag, service, category, trigger, year
+    key: str  # tag, service, category, trigger, factor, year
     title: str  # plural heading, e.g. "Tags"
     singular: str  # e.g. "tag"
     folder: str  # site folder of its pages
@@ -38,16 +38,24 @@ def _trigger(pm: Postmortem) -> Iterable[str]:
 
 
 KINDS: tuple[FacetKind, ...] = (
-    FacetKind("tag", "Tags", "tag", "tags", lambda pm: pm.tags),
-    FacetKind("service", "Services", "service", "services", lambda pm: pm.services),
+    # Placeholders ("TODO-service") are not facet values: they would group unrelated incidents.
+    FacetKind("tag", "Tags", "tag", "tags", lambda pm: known(pm.tags)),
+    FacetKind("service", "Services", "service", "services", lambda pm: known(pm.services)),
     FacetKind(
         "category",
         "Root-cause categories",
         "root-cause category",
         "categories",
-        lambda pm: pm.root_cause_categories,
+        lambda pm: known(pm.root_cause_categories),
     ),
     FacetKind("trigger", "Triggers", "trigger", "triggers", _trigger),
+    FacetKind(
+        "factor",
+        "Contributing factors",
+        "contributing factor",
+        "factors",
+        lambda pm: pm.contributing_factors,
+    ),
     FacetKind("year", "Years", "year", "years", lambda pm: (str(pm.date.year),), True),
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}

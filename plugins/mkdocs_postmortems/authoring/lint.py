@@ -213,7 +213,11 @@ def check_placeholders(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
 
 
 def check_action_items(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
-    """Report agreed open action items without an owner (error) or a due date (warning)."""
+    """Report agreed open action items without an owner (error) or a due date (warning).
+
+    In a draft (an imported one, say) a missing owner is a reminder, as missing sections are.
+    """
+    owner_level = Level.WARNING if pm.status == "draft" else Level.ERROR
     for index, item in enumerate(pm.action_items):
         if not item.is_open or item.status == "proposed":
             continue
@@ -226,6 +230,7 @@ def check_action_items(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
                 f"{where}.owner",
                 f"open action item '{shorten(item.title)}' has no owner",
                 "add owner: a person or team accountable for it",
+                owner_level,
             )
         if item.due is None:
             yield _problem(

@@ -59,6 +59,20 @@ REGIONAL_ZONES = {
     "CT": "America/Chicago",
     "ET": "America/New_York",
 }
+# Zones written in words ("All times are Pacific Time"), read with daylight saving time.
+WORD_ZONES = {
+    "pacific time": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles",
+    "us/pacific": "America/Los_Angeles",
+    "mountain time": "America/Denver",
+    "central time": "America/Chicago",
+    "eastern time": "America/New_York",
+    "eastern": "America/New_York",
+    "central european time": "Europe/Berlin",
+    "central european summer time": "Europe/Berlin",
+    "british summer time": "Europe/London",
+    "uk time": "Europe/London",
+}
 AMBIGUOUS = {"IST": "India (UTC+05:30)", "BST": "British Summer Time (UTC+01:00)"}
 
 _MONTHS = {
@@ -87,11 +101,16 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_DAY_SUFFIX = r"(?:st|nd|rd|th|\.(?=\s))?"
 _DATE_RE = re.compile(
     rf"""
-    \b(?P<iy>\d{{4}})[-/](?P<im>\d{{1,2}})[-/](?P<id>\d{{1,2}})(?=\b|T)
-  | \b{_WEEKDAY}(?P<mon>{_MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<my>\d{{4}})\b)?
-  | \b{_WEEKDAY}(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MONTH})
+    \b(?P<iy>\d{{4}})[-/.](?P<im>\d{{1,2}})[-/.](?P<id>\d{{1,2}})(?=\b|T)
+  | (?<![\d/.-])(?P<um>\d{{1,2}})(?P<usep>[-/])(?P<ud>\d{{1,2}})(?P=usep)(?P<uy>\d{{4}}|\d{{2}})
+    (?![\d/]|-\d{{1,2}}\b(?!/))
+  | \b{_WEEKDAY}(?P<mon>{_MONTH})\s+(?P<md>\d{{1,2}}){_DAY_SUFFIX}
+    (?:\s*[-\u2013]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\b(?:,?\s+(?P<my>\d{{4}})\b)?
+  | \b{_WEEKDAY}(?:the\s+)?(?P<dd>\d{{1,2}}){_DAY_SUFFIX}
+    (?:\s*[-\u2013]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?(?P<mon2>{_MONTH})
     (?:,?\s+(?P<dy>\d{{4}})\b)?
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -105,6 +124,10 @@ _TIME_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _ZONE_NAMES = "|".join(sorted([*FIXED_ZONES, *REGIONAL_ZONES], key=len, reverse=True))
+_WORD_NAMES = "|".join(
+    re.escape(name).replace(r"\ ", r"\s+") for name in sorted(WORD_ZONES, key=len, reverse=True)
+)
+WORD_ZONE = re.compile(rf"\b(?:{_WORD_NAMES})\b", re.IGNORECASE)
 _ZONE_RE = re.compile(
     rf"""
     (?P<z>Z)\b
@@ -112,12 +135,13 @@ _ZONE_RE = re.compile(
         (?P<utcoff>(?:UTC|GMT)\s*[+\u2212-]\s*\d{{1,2}}(?::?\d{{2}})?)
       | (?P<off>[+\u2212-]\d{{2}}:?\d{{2}})
       | (?P<name>(?:{_ZONE_NAMES}))
+      | (?P<word>(?i:{_WORD_NAMES}))
     )\b\)?
     """,
     re.VERBOSE,
 )
 _DATE_TIME_GAP = re.compile(r"(?:\s*,\s*|\s+at\s+|\s*,\s*at\s+|T|\s+|\s+-\s+|\s*@\s*)", re.I)
-_TIME_DATE_GAP = re.compile(r"(?:\s+on\s+|\s*,\s*(?:on\s+)?)", re.I)
+_TIME_DATE_GAP = re.compile(r"(?:\s+on\s+|\s*,\s*(?:on\s+)?|\s+)", re.I)
 _DURATION_PART = re.compile(
     r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b",
     re.IGNORECASE,
@@ -153,7 +177,9 @@ class Moment:
         when = self.day or day
         if when is None or self.clock is None:
             return None
-        if self.day is not None and not self.year_given and day is not None:
+        if self.day is not None and not self.year_given:
+            if day is None:
+                return None  # a day without a year, and no year known: never guess one
             when = self.day.replace(year=day.year)
         used = self.zone or zone
         return datetime.combine(when, self.clock, tzinfo=used.tz if used else UTC)
@@ -165,9 +191,10 @@ def zone_named(label: str) -> Zone | None:
     upper = text.upper()
     if upper in FIXED_ZONES:
         return Zone(upper, timezone(timedelta(hours=FIXED_ZONES[upper])))
-    if upper in REGIONAL_ZONES:
+    words = " ".join(text.lower().split())
+    if upper in REGIONAL_ZONES or words in WORD_ZONES:
         try:
-            return Zone(upper, ZoneInfo(REGIONAL_ZONES[upper]))
+            return Zone(text, ZoneInfo(REGIONAL_ZONES.get(upper) or WORD_ZONES[words]))
         except ZoneInfoNotFoundError:  # no time zone database on this system
             return None
     match = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", upper)
@@ -190,6 +217,12 @@ def _day(match: re.Match[str]) -> tuple[date | None, bool]:
     try:
         if groups["iy"]:
             return date(int(groups["iy"]), int(groups["im"]), int(groups["id"])), True
+        if groups["um"]:
+            first, second = int(groups["um"]), int(groups["ud"])
+            year = int(groups["uy"]) + (2000 if len(groups["uy"]) == 2 else 0)
+            # US order (month first) unless the first number cannot be a month.
+            month, day = (second, first) if first > 12 else (first, second)
+            return date(year, month, day), True
         month_name = groups["mon"] or groups["mon2"]
         day_text = groups["md"] or groups["dd"]
         year_text = groups["my"] or groups["dy"]
@@ -219,7 +252,13 @@ def _zone_at(text: str, position: int) -> tuple[Zone | None, int]:
     match = _ZONE_RE.match(text, position)
     if not match:
         return None, position
-    label = match.group("z") or match.group("utcoff") or match.group("off") or match.group("name")
+    label = (
+        match.group("z")
+        or match.group("utcoff")
+        or match.group("off")
+        or match.group("name")
+        or match.group("word")
+    )
     zone = zone_named(label)
     return (zone, match.end()) if zone else (None, position)
 

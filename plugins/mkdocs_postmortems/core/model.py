@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -9,15 +11,6 @@ from .problems import Problem
 
 PLACEHOLDER = "TODO"
 """What the template and the importer write where a value is still to be filled in."""
-
-# Values that say nothing about an incident: two postmortems sharing one share nothing.
-_EMPTY = frozenset({"", "-", "?", "unknown", "none", "n/a", "na", "tbd", "tbc", "other"})
-
-
-def is_placeholder(value: str) -> bool:
-    """Return whether `value` says nothing: empty, `unknown`-like, or a TODO still to fill."""
-    text = value.strip().lower()
-    return text in _EMPTY or text.startswith(PLACEHOLDER.lower())
 
 
 @dataclass(frozen=True)
@@ -172,3 +165,23 @@ class Postmortem:
     def open_action_items(self) -> tuple[ActionItem, ...]:
         """Return the action items that still need work."""
         return tuple(item for item in self.action_items if item.is_open)
+
+
+_PLACEHOLDER = re.compile(
+    r"^\W*(?:(?:todo|tbd|tba|fixme|xxx+)(?:\W|$)|(?:unknown|n/?a|none|null|\?+)\W*$)",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Say whether `value` stands for a missing fact: empty, `TODO-service`, `TBD`, `unknown`.
+
+    Views never treat such a value as shared between incidents (a related incident, a
+    recurrence, a facet), however many files carry it.
+    """
+    return not value.strip() or bool(_PLACEHOLDER.match(value))
+
+
+def known(values: Iterable[str]) -> tuple[str, ...]:
+    """Return `values` without placeholders, in order."""
+    return tuple(value for value in values if not is_placeholder(value))

@@ -42,6 +42,8 @@ class Options:
     default_synonyms: bool = True
     search_page: str = "search.md"
     related: int = 5
+    follow_up_ages: Mapping[str, Any] | None = None
+    import_severity: Mapping[str, str] = field(default_factory=dict)
     # Site facts (from mkdocs.yml itself, not the plugin's section).
     config_dir: Path = field(default_factory=Path)
     docs_dir: Path = field(default_factory=lambda: Path("docs"))
@@ -99,6 +101,13 @@ def check(options: Options) -> Vocabularies:
             f"search_page '{page}' must be a Markdown path in the site such as 'search.md' "
             "(or empty for no search page)"
         )
+    allowed = {term.value for term in vocabularies.get("severity", ())}
+    for level, severity in dict(options.import_severity).items():
+        if severity not in allowed:
+            errors.append(
+                f"import_severity: '{level}: {severity}' is not a severity of this site "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )
     try:
         build_date(options.build_date)
     except OptionsError as error:

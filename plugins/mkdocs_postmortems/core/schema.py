@@ -47,6 +47,9 @@ class Field:
 
 
 TIME_FIELDS = ("started", "detected", "mitigated", "resolved")
+# Required fields a draft may leave empty: an imported source that does not state them must
+# not get a placeholder; one review finding lists them until someone fills them in.
+REVIEW_FIELDS = ("severity", "summary", "root_cause", "services")
 
 MAX_LINE = 300
 MAX_TEXT = 20_000

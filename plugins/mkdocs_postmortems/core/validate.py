@@ -13,7 +13,16 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from .problems import Level, Problem, did_you_mean
-from .schema import FIELDS, MAX_ITEMS, MAX_LINE, MAX_TEXT, TIME_FIELDS, Field, Kind
+from .schema import (
+    FIELDS,
+    MAX_ITEMS,
+    MAX_LINE,
+    MAX_TEXT,
+    REVIEW_FIELDS,
+    TIME_FIELDS,
+    Field,
+    Kind,
+)
 from .vocabulary import Vocabularies, match_term
 from .yaml_load import Path
 
@@ -94,7 +103,10 @@ class Validator:
             checked = self.value(spec, item, (*path, key))
             if checked is not _INVALID:
                 clean[key] = checked
+        draft = not path and value.get("status") == "draft"
         for spec in fields:
+            if draft and spec.name in REVIEW_FIELDS:
+                continue  # a draft may leave them empty: one review finding says so
             if (
                 spec.required
                 and spec.name not in clean
@@ -327,7 +339,23 @@ def validate(
     clean = checker.mapping(data, FIELDS, ())
     _check_identity(checker, clean, stem)
     _check_times(checker, clean)
+    _check_review(checker, clean)
     return clean, checker.problems
+
+
+def _check_review(checker: Validator, clean: dict[str, object]) -> None:
+    """Report, in one finding, what a draft still needs before it can be published."""
+    if clean.get("status") != "draft":
+        return
+    empty = [name for name in REVIEW_FIELDS if name not in clean]
+    if empty:
+        checker.report(
+            (),
+            f"needs review: {', '.join(empty)} still empty (the source did not state "
+            f"{'it' if len(empty) == 1 else 'them'})",
+            "fill them in before changing status from draft; a published postmortem requires them",
+            Level.WARNING,
+        )
 
 
 def _check_identity(checker: Validator, clean: dict[str, object], stem: str) -> None:

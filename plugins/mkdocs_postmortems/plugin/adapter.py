@@ -33,6 +33,7 @@ from ..core.problems import Level, Problem
 from ..core.text import shorten
 from ..search.store import SearchIndex
 from ..search.synonyms import Table, build_table
+from ..views.body import fold_repeated
 from ..views.browse import (
     CATALOG_SCRIPT,
     CATALOG_URI,
@@ -57,6 +58,7 @@ from ..views.exports import (
     exports_page,
     json_export,
 )
+from ..views.follow_ups import parse_ages
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
 from ..views.insights import Insights, insights_page
@@ -125,6 +127,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._synonyms, errors = build_table(
             self.options.synonyms, defaults=self.options.default_synonyms
         )
+        if errors:
+            raise PluginError("postmortems: " + "; ".join(errors))
+        self.follow_up_ages, errors = parse_ages(self.options.follow_up_ages)
         if errors:
             raise PluginError("postmortems: " + "; ".join(errors))
         self.edit_base = _edit_base(self.options.edit_uri, config, self.root)
@@ -232,7 +237,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         pages += [self._insights.page, exports_page()]
         if self.options.search_page:
             pages.append(search_page(self.options.search_page))
-        return pages + browse_pages(self.catalog, self.layout, self._facets)
+        return pages + browse_pages(self.catalog, self.layout, self._facets, self.follow_up_ages)
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the chart files and the exports, by site path."""
@@ -303,10 +308,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Sanitise an incident's body: it is author-written Markdown that may hold raw HTML."""
-        if page.file.src_uri not in self._incidents:
+        """Sanitise an incident's body (author-written Markdown that may hold raw HTML), and fold
+        the sections that repeat its card."""
+        pm = self._incidents.get(page.file.src_uri)
+        if pm is None:
             return html
-        return sanitize_html(html)
+        return fold_repeated(sanitize_html(html), pm)
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Keep the theme's environment; tell every page where the search page is (or none)."""
@@ -359,6 +366,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
             rows = listing_rows(generated.listing, self._row_url(page.url, config))
             context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
+        elif (generated := self._generated.get(uri)) and generated.data and page.url is not None:
+            data = generated.data(self._row_url(page.url, config))
+            context["pm_data"] = data  # type: ignore[typeddict-unknown-key]
         elif (rejected := self._rejected.get(uri)) is not None:
             context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
         return context

@@ -69,6 +69,12 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
     related = c.Type(int, default=DEFAULTS.related)
     """How many related incidents an incident page lists (0 for none)."""
 
+    follow_up_ages = c.Optional(c.Type(dict))
+    """Weeks after which follow-ups not done are flagged, per priority; default P0/P1: 4, 8."""
+
+    import_severity = c.Type(dict, default={})
+    """How `postmortems import` maps status-page levels, e.g. `{down: SEV1, notice: SEV4}`."""
+
 
 def options_from(plugin: PostmortemsConfig, config: MkDocsConfig) -> Options:
     """Return the options of a build from the plugin's validated config and the site's."""

@@ -14,7 +14,7 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis.related import Features
-from ..core.model import Postmortem, is_placeholder
+from ..core.model import Postmortem, is_placeholder, known
 from .stopwords import STOP_WORDS
 
 STEMMED = StemmingAnalyzer(stoplist=STOP_WORDS)
@@ -132,9 +132,9 @@ def key_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t.text for t in STEMMED(text) if len(t.text) > 2))
 
 
-def known(values: Iterable[str]) -> list[str]:
-    """Return `values` without placeholders and empty values, lowercased, each once."""
-    return list(dict.fromkeys(v.strip().lower() for v in values if not is_placeholder(v)))
+def _facet(kind: str, values: Iterable[str]) -> list[str]:
+    """Return the facet keys of `values` (placeholders left out), lowercased, each once."""
+    return list(dict.fromkeys(f"{kind}:{v.strip().lower()}" for v in known(values)))
 
 
 def _texts(pm: Postmortem) -> dict[str, str]:
@@ -163,10 +163,8 @@ def features(pm: Postmortem) -> Features:
             if len(token.text) > 2 and not token.text[0].isdigit():
                 weights[token.text] = max(weights.get(token.text, 0.0), FIELD_WEIGHTS[field])
                 shown.setdefault(token.text, token.original.lower())
-    facets = [f"c:{v}" for v in known(pm.root_cause_categories)]
-    facets += [f"s:{v}" for v in known(pm.services)]
-    facets += [f"t:{v}" for v in known(pm.tags)]
-    facets += [f"x:{v}" for v in known([pm.trigger or ""])]
+    facets = _facet("c", pm.root_cause_categories) + _facet("s", pm.services)
+    facets += _facet("t", pm.tags) + _facet("x", [pm.trigger or ""])
     return Features(
         id=pm.id,
         facets=tuple(facets),

@@ -28,20 +28,29 @@ from ..analysis.facets import (
 )
 from ..analysis.recurrence import Recurrence
 from ..core.catalog import Catalog, Settings
-from ..core.model import ActionItem, Postmortem
+from ..core.model import Postmortem
 from ..core.text import format_duration, plural, shorten
+from .follow_ups import FOLLOW_UPS_URI, AgeFlags, follow_ups_page
 from .layout import GeneratedPage, Layout, front_matter
-from .markup import md_link, md_text
+from .markup import (
+    css_class,
+    md_link,
+    md_rich,
+    md_text,
+    render_inline,
+    severity_badge,
+)
 
 CATALOG_URI = "catalog.md"
 ROOT_CAUSES_URI = "root-causes.md"
-FOLLOW_UPS_URI = "follow-ups.md"
 LESSONS_FOLDER = "lessons"
 BROWSE_FOLDER = "browse"
 CATALOG_TEMPLATE = "postmortems/catalog.html"
 LISTING_TEMPLATE = "postmortems/listing.html"
 CATALOG_SCRIPT = "assets/postmortems/catalog.js"
 UNCATEGORIZED = "uncategorized"
+CATALOG_FILTERS = ("severity", "service", "tag", "category", "year")  # filters the catalog has
+PAIR_PAGE_MINIMUM = 2  # incidents a factor needs on a service for a page of the pair
 LESSON_KINDS = (
     ("went_wrong", "What went wrong"),
     ("went_well", "What went well"),
@@ -117,6 +126,7 @@ def catalog_rows(catalog: Catalog, url_for: Callable[[Postmortem], str]) -> list
                 "date": escape(pm.date.isoformat()),
                 "year": escape(str(pm.date.year)),
                 "severity": escape(severity),
+                "severity_class": css_class(severity),
                 "severity_rank": settings.severity_rank(severity),
                 "services": [escape(s) for s in pm.services],
                 "categories": [escape(c) for c in pm.root_cause_categories],
@@ -186,7 +196,7 @@ def _stats_markdown(
     stats: FacetStats, from_uri: str, layout: Layout, found: FacetSet, link_categories: bool = True
 ) -> str:
     parts = ["| Severity | Incidents |\n| --- | ---: |\n"]
-    parts += [f"| {md_text(name)} | {count} |\n" for name, count in stats.by_severity]
+    parts += [f"| {severity_badge(name)} | {count} |\n" for name, count in stats.by_severity]
     median = (
         f"**{format_duration(stats.median_time_to_resolve)}**, from "
         f"{plural(stats.resolved_known, 'incident')} with a resolve time"
@@ -218,9 +228,10 @@ def listing_rows(
             "url": escape(url_for(pm)),
             "title": escape(pm.title),
             "severity": escape(pm.severity or "unknown"),
+            "severity_class": escape(css_class(pm.severity or "unknown")),
             "services": escape(", ".join(pm.services)),
             "resolve": escape(format_duration(pm.time_to_resolve)),
-            "root_cause": escape(shorten(pm.root_cause, sentence=True)),
+            "root_cause": render_inline(shorten(pm.root_cause, sentence=True)),
         }
         for pm in rows
     ]
@@ -236,14 +247,16 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
     uri = facet_uri(kind, facet.slug)
     exclude = facet.name if kind.key == "category" else None
     stats = summarize(facet.incidents, settings, exclude_category=exclude)
-    catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
+    links = [md_link("All " + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))]
+    if kind.key in CATALOG_FILTERS:
+        catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
+        links.append(md_link("These incidents in the catalog", catalog_link))
     body = [
         f"# {md_text(kind.singular.capitalize())}: {md_text(facet.name)}\n\n",
-        f"{plural(stats.count, 'incident')}. "
-        f"{md_link('All ' + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))} · "
-        f"{md_link('These incidents in the catalog', catalog_link)}\n\n",
+        f"{plural(stats.count, 'incident')}. {' · '.join(links)}\n\n",
         "## At a glance\n\n",
         _stats_markdown(stats, uri, layout, found),
+        _by_service(facet, uri, layout, found) if kind.key == "factor" else "",
         # The table of incidents is rendered by the listing template: Python-Markdown costs
         # about 100 times more per row, and facet pages hold every incident several times.
         "## Incidents\n",
@@ -251,6 +264,68 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
     title = f"{kind.singular.capitalize()}: {facet.name}"
     markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
     return GeneratedPage(uri, markdown, in_nav=False, listing=facet.incidents)
+
+
+def _pairs(facet: Facet, found: FacetSet) -> list[tuple[str, str, list[Postmortem]]]:
+    """Return (service, its slug, incidents) for each service `facet`'s incidents hit, most
+    incidents first."""
+    by_service: dict[str, list[Postmortem]] = defaultdict(list)
+    for pm in facet.incidents:
+        for service in dict.fromkeys(pm.services):
+            by_service[service].append(pm)
+    ordered = sorted(by_service.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    return [(s, found.slug("service", s) or "", members) for s, members in ordered]
+
+
+def factor_service_uri(facet: Facet, service_slug: str) -> str:
+    """Return the source path of the page of one contributing factor on one service."""
+    return f"{BROWSE_FOLDER}/{facet.kind.folder}/{facet.slug}/{service_slug}.md"
+
+
+def _by_service(facet: Facet, uri: str, layout: Layout, found: FacetSet) -> str:
+    pairs = _pairs(facet, found)
+    lines = [
+        "## By service\n\n",
+        "Where this factor played a part, service by service. A service with two incidents or "
+        "more has a page of its own: a theme, not a one-off.\n\n",
+        "| Service | Incidents | Latest |\n| --- | ---: | --- |\n",
+    ]
+    for service, slug, members in pairs:
+        if len(members) >= PAIR_PAGE_MINIMUM and slug:
+            name = md_link(service, layout.link(uri, factor_service_uri(facet, slug)))
+            latest = layout.incident_link(uri, members[0])
+        else:
+            name, latest = md_text(service), layout.incident_link(uri, members[0])
+        lines.append(f"| {name} | {len(members)} | {latest} |\n")
+    return "".join(lines) + "\n"
+
+
+def factor_service_pages(
+    facet: Facet, settings: Settings, layout: Layout, found: FacetSet
+) -> list[GeneratedPage]:
+    """Return a page for each service that `facet` (a contributing factor) hit at least
+    `PAIR_PAGE_MINIMUM` times: its incidents there, newest first."""
+    pages = []
+    factor_page = facet_uri(facet.kind, facet.slug)
+    for service, slug, members in _pairs(facet, found):
+        if len(members) < PAIR_PAGE_MINIMUM or not slug:
+            continue
+        uri = factor_service_uri(facet, slug)
+        service_page = facet_uri(KIND_BY_KEY["service"], slug)
+        stats = summarize(tuple(members), settings)
+        service_link = md_link(service, layout.link(uri, service_page))
+        factor_link = md_link(facet.name, layout.link(uri, factor_page))
+        body = [
+            f"# {md_text(facet.name)} · {md_text(service)}\n\n",
+            f"{plural(len(members), 'incident')} on {service_link} where a contributing factor "
+            f"was: {factor_link}.\n\n## At a glance\n\n",
+            _stats_markdown(stats, uri, layout, found),
+            "## Incidents\n",
+        ]
+        title = f"{facet.name} · {service}"
+        markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
+        pages.append(GeneratedPage(uri, markdown, in_nav=False, listing=tuple(members)))
+    return pages
 
 
 def facet_index_page(
@@ -277,7 +352,7 @@ def facet_index_page(
         worst = stats.by_severity[0][0] if stats.by_severity else "unknown"
         link = md_link(facet.name, layout.link(uri, facet_uri(kind, facet.slug)))
         body.append(
-            f"| {link} | {stats.count} | {md_text(worst)} "
+            f"| {link} | {stats.count} | {severity_badge(worst)} "
             f"| {format_duration(stats.median_time_to_resolve)} "
             f"| {facet.incidents[0].date.isoformat()} |\n"
         )
@@ -326,8 +401,8 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
             )
         body += [
             f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
-            f"{md_text(pm.severity or 'unknown')}): "
-            f"{md_text(shorten(pm.root_cause, 300, sentence=True))}\n"
+            f"{severity_badge(pm.severity)}): "
+            f"{md_rich(shorten(pm.root_cause, 300, sentence=True))}\n"
             for pm in members
         ]
     return GeneratedPage(uri, _page("Root causes", "".join(body)))
@@ -399,109 +474,29 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
     return pages
 
 
-def _due(item: ActionItem, settings: Settings) -> str:
-    if item.due is None:
-        return "-"
-    if item.is_overdue(settings.today):
-        days = (settings.today - item.due).days
-        return f"**⚠ {item.due.isoformat()}, overdue by {plural(days, 'day')}**"
-    return item.due.isoformat()
-
-
-def follow_ups_page(catalog: Catalog, layout: Layout) -> GeneratedPage:
-    """Return every action item across incidents: open first, overdue marked, by owner."""
-    uri = FOLLOW_UPS_URI
-    settings = catalog.settings
-    today = settings.today
-    items = [(pm, item) for pm in catalog for item in pm.action_items]
-    open_items = [(pm, item) for pm, item in items if item.is_open]
-    closed = [(pm, item) for pm, item in items if not item.is_open]
-    overdue = sum(1 for _, item in open_items if item.is_overdue(today))
-    statuses = [t.value for t in settings.terms("action_status")]
-    status_rank = {name: index for index, name in enumerate(statuses)}
-    body = [
-        "# Follow-ups\n\n",
-        f"Every action item across incidents, as of the build date **{today.isoformat()}**: "
-        f"{len(open_items)} open ({overdue} overdue), {len(closed)} closed, "
-        f"{len(items)} in all.\n\n",
-    ]
-    owners: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, item in items:
-        counts = owners[item.owner or "unassigned"]
-        counts[item.status] += 1
-        if item.is_overdue(today):
-            counts["_overdue"] += 1
-    if owners:
-        shown = [s for s in statuses if any(c[s] for c in owners.values())]
-        body.append(
-            "| Owner | Overdue | "
-            + " | ".join(md_text(s) for s in shown)
-            + " | Open | Done |\n| --- | ---: | "
-            + " | ".join("---:" for _ in shown)
-            + " | ---: | ---: |\n"
-        )
-        for owner in sorted(owners, key=lambda o: (-owners[o]["_overdue"], o.casefold(), o)):
-            counts = owners[owner]
-            open_count = sum(n for s, n in counts.items() if s in _open_statuses(statuses))
-            body.append(
-                f"| {md_text(owner)} | {counts['_overdue']} | "
-                + " | ".join(str(counts[s]) for s in shown)
-                + f" | {open_count} | {counts['done']} |\n"
-            )
-    for heading, group, first_overdue in (
-        ("Open", open_items, True),
-        ("Closed", closed, False),
-    ):
-        body.append(f"\n## {heading} ({len(group)})\n\n")
-        if not group:
-            body.append("None.\n")
-            continue
-        by_owner: dict[str, list[tuple[Postmortem, ActionItem]]] = defaultdict(list)
-        for pm, item in group:
-            by_owner[item.owner or "unassigned"].append((pm, item))
-        for owner in sorted(by_owner, key=lambda o: (o.casefold(), o)):
-            rows = by_owner[owner]
-            rows.sort(
-                key=lambda row: (
-                    not (first_overdue and row[1].is_overdue(today)),
-                    status_rank.get(row[1].status, len(status_rank)),
-                    row[1].due or today.max,
-                )
-            )
-            body.append(
-                f"### {md_text(owner)} ({len(rows)})\n\n"
-                "| Action | Incident | Status | Due | Type |\n| --- | --- | --- | --- | --- |\n"
-            )
-            body += [
-                f"| {md_text(item.title)} | {layout.incident_link(uri, pm)} "
-                f"| {md_text(item.status)} | {_due(item, settings)} "
-                f"| {md_text(item.type or '-')} |\n"
-                for pm, item in rows
-            ]
-            body.append("\n")
-    return GeneratedPage(uri, _page("Follow-ups", "".join(body), hide=["navigation"]))
-
-
-def _open_statuses(statuses: list[str]) -> set[str]:
-    return {s for s in statuses if ActionItem("", status=s).is_open}
-
-
 # --- everything together -----------------------------------------------------------------------
 
 
 def browse_pages(
-    catalog: Catalog, layout: Layout, found: FacetSet | None = None
+    catalog: Catalog,
+    layout: Layout,
+    found: FacetSet | None = None,
+    ages: AgeFlags | None = None,
 ) -> list[GeneratedPage]:
-    """Return every browse page of the site, the catalog first (`found`: its facets, if known)."""
+    """Return every browse page of the site, the catalog first (`found`: its facets, if known;
+    `ages`: when follow-ups are flagged for their age)."""
     found = found or facet_set(catalog)
     pages = [catalog_page(catalog)]
     for kind in KINDS:
         group = found.by_kind[kind.key]
         pages.append(facet_index_page(kind, group, catalog.settings, layout))
-        pages += [facet_page(facet, catalog.settings, layout, found) for facet in group]
+        for facet in group:
+            pages.append(facet_page(facet, catalog.settings, layout, found))
+            if kind.key == "factor":
+                pages += factor_service_pages(facet, catalog.settings, layout, found)
     pages.append(root_causes_page(catalog, layout, found))
     pages += lesson_pages(catalog, layout)
-    pages.append(follow_ups_page(catalog, layout))
+    pages.append(follow_ups_page(catalog, ages))
     return pages
 
 

@@ -6,6 +6,7 @@ front matter into markup (escaping `Markup` again is a no-op).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,16 +18,11 @@ from ..core.catalog import Catalog, Settings
 from ..core.loader import Rejected
 from ..core.model import ActionItem, Postmortem
 from ..core.problems import Problem
-from ..core.text import format_duration, slugify
+from ..core.text import format_duration
 from ..core.validate import is_safe_url
-from .markup import render_inline, render_markdown
+from .markup import css_class, render_inline, render_markdown
 
 UrlFor = Callable[[str], str | None]
-
-
-def _css(value: str) -> str:
-    """Return a CSS-class-safe form of a vocabulary value."""
-    return slugify(value) or "x"
 
 
 def format_time(moment: datetime | None) -> str:
@@ -75,7 +71,7 @@ def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
         "title": render_inline(item.title),
         "owner": _e(item.owner or "unassigned"),
         "status": _e(item.status),
-        "status_class": _css(item.status),
+        "status_class": css_class(item.status),
         "due": _e(item.due.isoformat() if item.due else "-"),
         "overdue": item.is_overdue(settings.today),
         "type": _e(item.type or "-"),
@@ -84,6 +80,14 @@ def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
         "ticket": _link(item.ticket),
         "notes": render_inline(item.notes) if item.notes else Markup(""),
     }
+
+
+def _by_status(items: tuple[ActionItem, ...], settings: Settings) -> list[dict[str, Markup]]:
+    """Return (status, count) of `items` in the vocabulary's order, the same words as the rows."""
+    order = [term.value for term in settings.terms("action_status")]
+    counts = Counter(item.status for item in items)
+    ordered = [s for s in order if counts[s]] + sorted(set(counts) - set(order))
+    return [{"status": _e(s), "count": _e(counts[s]), "class": _e(css_class(s))} for s in ordered]
 
 
 def _durations(pm: Postmortem) -> list[Fact]:
@@ -144,9 +148,9 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "id": _e(pm.id),
         "title": _e(pm.title),
         "severity": _e(pm.severity or "unknown"),
-        "severity_class": _css(pm.severity or "unknown"),
+        "severity_class": css_class(pm.severity or "unknown"),
         "status": _e(pm.status),
-        "status_class": _css(pm.status),
+        "status_class": css_class(pm.status),
         "date": _e(pm.date.isoformat()),
         "summary": render_markdown(pm.summary) if pm.summary else Markup(""),
         "root_cause": render_markdown(pm.root_cause) if pm.root_cause else Markup(""),
@@ -162,6 +166,7 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "trigger": _e(pm.trigger) if pm.trigger else None,
         "detection": _e(pm.detection) if pm.detection else None,
         "contributing_factors": [render_inline(f) for f in pm.contributing_factors],
+        "factor_keys": [_e(f) for f in pm.contributing_factors],  # keys of its facet links
         "timeline": [
             {
                 "at": _e(format_time(entry.at)),
@@ -173,8 +178,9 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "action_items": [_action(item, settings) for item in pm.action_items],
         "action_counts": {
             "total": len(pm.action_items),
-            "open": len(open_items),
+            "open": len(open_items),  # not done: proposed, open or in progress
             "overdue": len(overdue),
+            "by_status": _by_status(pm.action_items, settings),
         },
         "lessons": {
             "went_well": [render_inline(x) for x in pm.lessons.went_well],

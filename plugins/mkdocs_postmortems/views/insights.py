@@ -19,13 +19,15 @@ from ..core.text import format_duration, plural
 from . import charts
 from .charts import Chart, Series
 from .layout import GeneratedPage, Layout, front_matter
-from .markup import md_link, md_text
+from .markup import md_link, md_text, title_header
 
 INSIGHTS_URI = "insights.md"
 CHART_FOLDER = "insights"
 TOP = 10  # bars in a ranking chart
 RECURRENCE_ROWS = 50  # rows of the recurrence table; the rest are counted, not listed
-MAX_MONTHS = 240  # a month axis longer than this (a typo'd year?) shows the newest months only
+MAX_PERIODS = 12  # boxes in a duration chart before quarters give way to years
+MAX_BARS = 24  # bars in the incidents chart before months give way to quarters, then years
+OUTLIERS = 5  # incidents named under a duration chart as far above the rest
 UNKNOWN = "unknown"
 NOT_RECORDED = "not recorded"
 
@@ -40,13 +42,26 @@ class Insights:
 
 
 @dataclass(frozen=True)
-class QuarterStat:
-    """Summary of one duration over the incidents of a quarter that record it."""
+class PeriodStat:
+    """Summary of one duration over the incidents of a period (quarter or year) recording it."""
 
-    quarter: str  # "2024 Q1"
+    period: str  # "2024 Q1" or "2024"
     count: int
     median: timedelta | None
     p90: timedelta | None
+    longest: timedelta | None = None
+
+
+# Kept for callers of the first version: a period was always a quarter.
+QuarterStat = PeriodStat
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """An incident whose duration lies far above the others (named under the chart)."""
+
+    incident: Postmortem
+    duration: timedelta
 
 
 # --- statistics -----------------------------------------------------------------------------
@@ -82,45 +97,90 @@ def quarter_of(day: date) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
-def _quarters_between(first: date, last: date) -> list[str]:
-    quarters = []
-    year, index = first.year, (first.month - 1) // 3
-    while (year, index) <= (last.year, (last.month - 1) // 3):
-        quarters.append(f"{year} Q{index + 1}")
-        year, index = (year + 1, 0) if index == 3 else (year, index + 1)
-    return quarters
+def period_of(day: date, grain: str) -> str:
+    """Return the period of `day` at `grain` (month, quarter or year): `2024-03`, `2024 Q1`..."""
+    if grain == "month":
+        return f"{day:%Y-%m}"
+    return quarter_of(day) if grain == "quarter" else str(day.year)
 
 
-def durations_by_quarter(catalog: Catalog, duration: Duration) -> list[QuarterStat]:
-    """Return the median and 90th percentile of `duration` for every quarter, oldest first.
+def periods_between(first: date, last: date, grain: str) -> list[str]:
+    """Return every period at `grain` from `first` to `last` inclusive, oldest first."""
+    if grain == "year":
+        return [str(year) for year in range(first.year, last.year + 1)]
+    step = 1 if grain == "month" else 3
+    periods = []
+    year, month = first.year, (first.month - 1) // step * step + 1
+    while (year, month) <= (last.year, last.month):
+        periods.append(period_of(date(year, month, 1), grain))
+        year, month = (year + 1, month + step - 12) if month + step > 12 else (year, month + step)
+    return periods
 
-    Quarters between the first and the last incident with no recorded duration are kept (with
-    a count of 0) so the time axis has no gaps.
+
+def grain_for(first: date, last: date, most: int = MAX_PERIODS, finest: str = "quarter") -> str:
+    """Return the finest grain, from `finest` to year, that gives at most `most` periods.
+
+    Quarters over fifteen years are sixty boxes of a handful of incidents each: too many to
+    label and too few incidents each to say anything; years keep both readable.
     """
+    grains = ("month", "quarter", "year")
+    for grain in grains[grains.index(finest) :]:
+        if len(periods_between(first, last, grain)) <= most or grain == "year":
+            return grain
+    return "year"
+
+
+def durations_by_period(
+    catalog: Catalog, duration: Duration, grain: str | None = None
+) -> tuple[str, list[PeriodStat], dict[str, list[float]]]:
+    """Return the grain, a summary per period with incidents (oldest first), and the seconds of
+    `duration` per period. Periods where no incident records it are left out."""
     grouped: dict[str, list[float]] = defaultdict(list)
-    dates = []
+    dates = [pm.date for pm in catalog if _seconds(duration(pm)) is not None]
+    if not dates:
+        return grain or "quarter", [], {}
+    grain = grain or grain_for(min(dates), max(dates))
     for pm in catalog:
         seconds = _seconds(duration(pm))
         if seconds is not None:
-            grouped[quarter_of(pm.date)].append(seconds)
-            dates.append(pm.date)
-    if not dates:
-        return []
-    return [
-        QuarterStat(
-            quarter,
-            len(grouped[quarter]),
-            _summary(grouped[quarter], 0.5),
-            _summary(grouped[quarter], 0.9),
+            grouped[period_of(pm.date, grain)].append(seconds)
+    stats = [
+        PeriodStat(
+            period,
+            len(grouped[period]),
+            _summary(grouped[period], 0.5),
+            _summary(grouped[period], 0.9),
+            timedelta(seconds=max(grouped[period])),
         )
-        for quarter in _quarters_between(min(dates), max(dates))
+        for period in periods_between(min(dates), max(dates), grain)
+        if grouped.get(period)
     ]
+    return grain, stats, dict(grouped)
 
 
-def overall(catalog: Catalog, duration: Duration) -> QuarterStat:
+def durations_by_quarter(catalog: Catalog, duration: Duration) -> list[PeriodStat]:
+    """Return the median and 90th percentile of `duration` for every quarter with incidents."""
+    return durations_by_period(catalog, duration, "quarter")[1]
+
+
+def overall(catalog: Catalog, duration: Duration) -> PeriodStat:
     """Return the median and 90th percentile of `duration` over every incident recording it."""
     seconds = [s for pm in catalog if (s := _seconds(duration(pm))) is not None]
-    return QuarterStat("all", len(seconds), _summary(seconds, 0.5), _summary(seconds, 0.9))
+    longest = timedelta(seconds=max(seconds)) if seconds else None
+    return PeriodStat("all", len(seconds), _summary(seconds, 0.5), _summary(seconds, 0.9), longest)
+
+
+def outliers(catalog: Catalog, duration: Duration, limit: int = OUTLIERS) -> list[Outlier]:
+    """Return the incidents far above the rest, longest first: past the 75th percentile by more
+    than three times the middle half's spread (Tukey's "far out"), at most `limit`."""
+    timed = [(pm, s) for pm in catalog if (s := _seconds(duration(pm))) is not None]
+    values = [s for _, s in timed]
+    q1, q3 = percentile(values, 0.25), percentile(values, 0.75)
+    if q1 is None or q3 is None:
+        return []
+    fence = q3 + 3 * (q3 - q1)
+    far = sorted((pair for pair in timed if pair[1] > fence), key=lambda p: (-p[1], p[0].id))
+    return [Outlier(pm, timedelta(seconds=s)) for pm, s in far[:limit]]
 
 
 def severities(catalog: Catalog) -> list[str]:
@@ -132,25 +192,21 @@ def severities(catalog: Catalog) -> list[str]:
 
 def months_between(first: date, last: date) -> list[str]:
     """Return every month from `first` to `last` inclusive, as `2024-03`."""
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return periods_between(first, last, "month")
 
 
-def monthly_by_severity(catalog: Catalog) -> tuple[list[str], dict[tuple[str, str], int]]:
-    """Return the months from the first to the last incident, and counts by (month, severity)."""
-    counts: Counter[tuple[str, str]] = Counter(
-        (f"{pm.date:%Y-%m}", pm.severity or UNKNOWN) for pm in catalog
-    )
-    if not counts:
-        return [], {}
-    newest = max(pm.date for pm in catalog)
+def by_severity(catalog: Catalog) -> tuple[str, list[str], dict[tuple[str, str], int]]:
+    """Return the grain (month up to two years, then quarter, then year), every period from the
+    first to the last incident, and counts by (period, severity)."""
+    if not len(catalog):
+        return "month", [], {}
     oldest = min(pm.date for pm in catalog)
-    months = months_between(oldest, newest)[-MAX_MONTHS:]
-    return months, dict(counts)
+    newest = max(pm.date for pm in catalog)
+    grain = grain_for(oldest, newest, most=MAX_BARS, finest="month")
+    counts: Counter[tuple[str, str]] = Counter(
+        (period_of(pm.date, grain), pm.severity or UNKNOWN) for pm in catalog
+    )
+    return grain, periods_between(oldest, newest, grain), dict(counts)
 
 
 def ranking(values: Iterable[str], limit: int | None = TOP) -> list[tuple[str, int]]:
@@ -164,9 +220,6 @@ def _categories(pm: Postmortem) -> Iterable[str]:
     return dict.fromkeys(pm.root_cause_categories or (UNKNOWN,))
 
 
-# --- recurrence -----------------------------------------------------------------------------
-
-
 # --- page -----------------------------------------------------------------------------------
 
 
@@ -177,17 +230,37 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _figure(chart: Chart, caption: str, from_uri: str, layout: Layout) -> str:
-    # The SVG is one line of markup ElementTree serialised (every label escaped); the wrapping
-    # block-level <div> makes Markdown pass it through untouched.
+    # Each SVG is one line of markup ElementTree serialised (every label escaped); the wrapping
+    # block-level <div> makes Markdown pass it through untouched. The stylesheet shows the wide
+    # drawing or the narrow one, whichever fits the screen.
     svg_file = f"{CHART_FOLDER}/{chart.name}.svg"
+    narrow = f'<div class="pm-chart__narrow">{chart.narrow}</div>' if chart.narrow else ""
     return (
-        f'<div class="pm-chart" data-search-exclude>{chart.svg}</div>\n\n'
+        f'<div class="pm-chart" data-search-exclude><div class="pm-chart__wide">{chart.svg}'
+        f"</div>{narrow}</div>\n\n"
         f"{caption} {md_link('Download the chart (SVG)', layout.link(from_uri, svg_file))}.\n\n"
     )
 
 
-def _unit(stats: Sequence[QuarterStat]) -> tuple[str, float]:
-    longest = max((s.p90.total_seconds() for s in stats if s.p90 is not None), default=0.0)
+# Ticks of a logarithmic duration axis, in minutes: durations people say out loud.
+LOG_TICKS = (1, 5, 15, 60, 4 * 60, 24 * 60, 7 * 24 * 60, 30 * 24 * 60, 90 * 24 * 60, 365 * 24 * 60)
+SMALL_MARK = "⚠"  # after the n of a group too small to say much
+WIDE_SPREAD = 30  # longest / median above this draws the axis logarithmic
+
+
+def _tick_label(minutes: float) -> str:
+    return format_duration(timedelta(minutes=minutes)).replace(" 0 min", "")
+
+
+def _log_ticks(lowest: float, highest: float) -> list[float]:
+    below = [t for t in LOG_TICKS if t <= lowest][-1:] or [LOG_TICKS[0]]
+    inside = [t for t in LOG_TICKS if lowest < t < highest]
+    above = [t for t in LOG_TICKS if t >= highest][:1] or [LOG_TICKS[-1]]
+    return [float(t) for t in below + inside + above]
+
+
+def _unit(stats: Sequence[PeriodStat]) -> tuple[str, float]:
+    longest = max((s.longest.total_seconds() for s in stats if s.longest is not None), default=0)
     return ("minutes", 60.0) if longest < 2 * 3600 else ("hours", 3600.0)
 
 
@@ -200,98 +273,161 @@ def _duration_section(
     from_uri: str,
     layout: Layout,
 ) -> tuple[str, Chart | None]:
-    stats = durations_by_quarter(catalog, duration)
+    grain, stats, seconds = durations_by_period(catalog, duration)
     whole = overall(catalog, duration)
-    parts = [f"## {heading} by quarter\n\n"]
+    per = "quarter" if grain == "quarter" else "year"
+    parts = [f"## {heading} by {per}\n\n"]
     if not stats:
         parts.append(f"No incident records both times needed for the {what}.\n\n")
         return "".join(parts), None
-    unit, scale = _unit(stats)
+    spread = (
+        whole.longest.total_seconds() / max(whole.median.total_seconds(), 60.0)
+        if whole.longest is not None and whole.median is not None
+        else 0.0
+    )
+    log = spread > WIDE_SPREAD
+    small = [s.period for s in stats if s.count < charts.SMALL_SAMPLE]
+    groups = [
+        charts.Group(
+            f"{s.period}{charts.LINE_BREAK}n={s.count}{SMALL_MARK if s.period in small else ''}",
+            tuple(v / 60 for v in seconds[s.period]),
+        )
+        for s in stats
+    ]
+    if log:
+        known = [v for g in groups for v in g.values]
+        ticks = _log_ticks(max(min(known), 1.0), max(known))
+        formatter: Callable[[float], str] = _tick_label
+        scale_note = (
+            "The time axis is logarithmic (each step multiplies), because the longest incident "
+            f"took {format_duration(whole.longest)}, over {int(spread)} times the median; "
+            "times under a minute are drawn at one minute."
+        )
+        floor = 1.0
+    else:
+        unit, scale = _unit(stats)
+        groups = [charts.Group(g.label, tuple(v * 60 / scale for v in g.values)) for g in groups]
+        ticks = charts.nice_ticks(max(v for g in groups for v in g.values), whole=False)
 
-    def scaled(delta: timedelta | None) -> float | None:
-        return None if delta is None else round(delta.total_seconds() / scale, 2)
+        def formatter(value: float) -> str:
+            return f"{value:g} {unit[0]}"
 
-    chart = charts.grouped_bars(
+        scale_note = f"The time axis is in {unit}."
+        floor = 0.0
+    description = f"Box plot of {heading.lower()} per {per} of incident start date: " + "; ".join(
+        f"{s.period}: {plural(s.count, 'incident')}, median {format_duration(s.median)}, "
+        f"90th percentile {format_duration(s.p90)}, longest {format_duration(s.longest)}"
+        for s in stats
+    )
+    chart = charts.box_plot(
         name,
-        f"{heading} by quarter (median and 90th percentile, {unit})",
-        f"{heading} per quarter of incident start date, in {unit}. "
-        + "; ".join(
-            f"{s.quarter}: median {format_duration(s.median)}, p90 {format_duration(s.p90)}"
-            for s in stats
-            if s.count
-        ),
-        [s.quarter for s in stats],
-        [
-            Series("median", tuple(scaled(s.median) for s in stats), charts.PRIMARY_COLOR),
-            Series("90th percentile", tuple(scaled(s.p90) for s in stats), charts.SECONDARY_COLOR),
-        ],
-        y_title=unit,
-        value_formatter=lambda value: f"{value:g} {unit[0]}",
+        f"{heading} by {per}",
+        description,
+        groups,
+        y_title="",
+        formatter=formatter,
+        ticks=ticks,
+        log=log,
+        floor=floor,
     )
     caption = (
-        f"**Figure:** {heading.lower()} per quarter, in {unit}: the median (half of the "
-        f"incidents took less) and the 90th percentile (9 in 10 took less). Over all "
-        f"{plural(whole.count, 'incident')} that record it the median is "
-        f"{format_duration(whole.median)} and the 90th percentile "
+        f"**Figure:** {heading.lower()} per {per}, one box per {per} with its number of "
+        "incidents (n) under it. The box holds the middle half of the incidents (25th to 75th "
+        "percentile), the line across it is the median; whiskers reach the furthest incident "
+        "within one and a half box heights, and dots are incidents beyond. "
+        f"{scale_note} Over all {plural(whole.count, 'incident')} that record it the median "
+        f"is {format_duration(whole.median)} and the 90th percentile "
         f"{format_duration(whole.p90)}."
     )
     parts.append(_figure(chart, caption, from_uri, layout))
+    if small:
+        parts.append(
+            f"⚠ **Small samples:** {', '.join(small)} "
+            f"{'has' if len(small) == 1 else 'have'} fewer than {charts.SMALL_SAMPLE} "
+            "incidents recording it; their boxes are drawn faintly and say little.\n\n"
+        )
+    far = outliers(catalog, duration)
+    if far:
+        parts.append(
+            "**Far above the rest** (past the 75th percentile by more than three times the "
+            "middle half's spread):\n\n"
+        )
+        parts += [
+            f"- {layout.incident_link(from_uri, o.incident)} ({o.incident.date.isoformat()}): "
+            f"{format_duration(o.duration)}\n"
+            for o in far
+        ]
+        parts.append("\n")
     parts.append(
         _table(
-            ["Quarter", "Incidents", "Median", "90th percentile"],
+            [per.capitalize(), "Incidents", "Median", "90th percentile", "Longest"],
             (
-                [s.quarter, str(s.count), format_duration(s.median), format_duration(s.p90)]
+                [
+                    s.period,
+                    str(s.count),
+                    format_duration(s.median),
+                    format_duration(s.p90),
+                    format_duration(s.longest),
+                ]
                 for s in stats
-                if s.count
             ),
         )
     )
     return "".join(parts), chart
 
 
-def _monthly_section(catalog: Catalog, from_uri: str, layout: Layout) -> tuple[str, Chart]:
-    months, counts = monthly_by_severity(catalog)
-    levels = severities(catalog)
-    # A severity keeps its colour (the one its badge has) whichever severities occur.
+def severity_colors(catalog: Catalog, levels: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Return each severity's chart (colour, pattern): its badge colour, whichever occur."""
     order = [term.value for term in catalog.settings.terms("severity")]
     palette = charts.SEVERITY_COLORS
-    colors = {
-        level: palette[order.index(level)]
-        if level in order and order.index(level) < len(palette)
-        else charts.OTHER_COLOR
-        for level in levels
-    }
+    styles = {}
+    for level in levels:
+        rank = order.index(level) if level in order else len(palette)
+        color = palette[rank] if rank < len(palette) else charts.OTHER_COLOR
+        styles[level] = (color, rank if rank < len(palette) else len(charts.PATTERNS) - 1)
+    return styles
+
+
+def _severity_section(catalog: Catalog, from_uri: str, layout: Layout) -> tuple[str, Chart]:
+    grain, periods, counts = by_severity(catalog)
+    levels = severities(catalog)
+    styles = severity_colors(catalog, levels)
     series = [
-        Series(level, tuple(counts.get((m, level), 0) for m in months), colors[level])
+        Series(
+            level,
+            tuple(counts.get((p, level), 0) for p in periods),
+            styles[level][0],
+            styles[level][1],
+        )
         for level in levels
     ]
-    busiest = max(months, key=lambda m: (sum(counts.get((m, lv), 0) for lv in levels), m))
+    busiest = max(periods, key=lambda p: (sum(counts.get((p, lv), 0) for lv in levels), p))
     total_busiest = sum(counts.get((busiest, lv), 0) for lv in levels)
     description = (
-        f"Stacked bars of incidents per month from {months[0]} to {months[-1]}, one segment "
-        f"per severity ({', '.join(levels)}). The busiest month is {busiest} with "
-        f"{plural(total_busiest, 'incident')}."
+        f"Stacked bars of incidents per {grain} from {periods[0]} to {periods[-1]}, one segment "
+        f"per severity ({', '.join(levels)}), each with its own colour and pattern. The busiest "
+        f"{grain} is {busiest} with {plural(total_busiest, 'incident')}."
     )
     chart = charts.stacked_bars(
-        "incidents-per-month",
-        "Incidents per month by severity",
+        "incidents-by-severity",
+        f"Incidents per {grain} by severity",
         description,
-        months,
+        periods,
         series,
-        major_every=12 if len(months) > 24 else 1,
     )
-    parts = ["## Incidents per month by severity\n\n"]
+    parts = [f"## Incidents per {grain} by severity\n\n"]
     caption = (
-        f"**Figure:** incidents per month by severity, {months[0]} to {months[-1]}. "
-        "The table lists the months with incidents."
+        f"**Figure:** incidents per {grain} by severity, {periods[0]} to {periods[-1]}; each "
+        "severity has a colour and a pattern, in the legend's order from the bottom of each "
+        f"bar. The table lists the {grain}s with incidents."
     )
     parts.append(_figure(chart, caption, from_uri, layout))
     rows = []
-    for month in months:
-        row = [counts.get((month, level), 0) for level in levels]
+    for period in periods:
+        row = [counts.get((period, level), 0) for level in levels]
         if any(row):
-            rows.append([month, *map(str, row), str(sum(row))])
-    parts.append(_table(["Month", *(md_text(level) for level in levels), "Total"], rows))
+            rows.append([period, *map(str, row), str(sum(row))])
+    parts.append(_table([grain.capitalize(), *(md_text(level) for level in levels), "Total"], rows))
     return "".join(parts), chart
 
 
@@ -340,7 +476,8 @@ def _recurrence_section(
         ]
         for r in recurring[:RECURRENCE_ROWS]
     )
-    parts.append(_table(["Incident", "Happened before", "Why", "Days apart"], rows))
+    header = [title_header("Incident"), title_header("Happened before")]
+    parts.append(_table([*header, "Why", "Days apart"], rows))
     if len(recurring) > RECURRENCE_ROWS:
         parts.append(
             f"The table shows the newest {RECURRENCE_ROWS} of {len(recurring)} repeats; each "
@@ -377,7 +514,7 @@ def insights_page(
         "would drag a mean far away from the typical one.\n\n"
     )
     made: list[Chart] = []
-    text, chart = _monthly_section(catalog, src_uri, layout)
+    text, chart = _severity_section(catalog, src_uri, layout)
     parts.append(text)
     made.append(chart)
     for name, heading, what, duration in (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import escape
 
@@ -14,7 +15,7 @@ from ..core.loader import Rejected, page_id
 from ..core.model import Postmortem
 from ..core.text import shorten
 from ..core.yaml_dump import dump
-from .markup import md_link, md_text
+from .markup import md_link, md_rich, md_text, severity_badge, title_header
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class GeneratedPage:
     markdown: str
     in_nav: bool = True  # False keeps it out of the navigation (one page per tag, ...)
     listing: tuple[Postmortem, ...] = ()  # incidents its template lists in a table
+    # Template data of a page whose template lists things with links (the follow-ups), made
+    # once MkDocs knows where incident pages are: given a function from a postmortem to its
+    # URL relative to this page, return what the template reads as `pm_data`.
+    data: Callable[[Callable[[Postmortem], str]], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,14 +83,14 @@ def front_matter(
 def incident_table(catalog: Catalog, rows: list[Postmortem], from_uri: str, layout: Layout) -> str:
     """Return a Markdown table of `rows`: date, title, severity, services, root cause."""
     lines = [
-        "| Date | Incident | Severity | Services | Root cause |",
+        f"| Date | {title_header('Incident')} | Severity | Services | Root cause |",
         "| --- | --- | --- | --- | --- |",
     ]
     for pm in rows:
         lines.append(
             f"| {pm.date.isoformat()} | {layout.incident_link(from_uri, pm)} "
-            f"| {md_text(pm.severity or 'unknown')} | {md_text(', '.join(pm.services))} "
-            f"| {md_text(shorten(pm.root_cause, sentence=True))} |"
+            f"| {severity_badge(pm.severity)} | {md_text(', '.join(pm.services))} "
+            f"| {md_rich(shorten(pm.root_cause, sentence=True))} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -98,6 +103,7 @@ def home_page(
     layout: Layout,
     src_uri: str = "index.md",
     links: list[tuple[str, str]] | None = None,
+    catalog_uri: str = "catalog.md",
 ) -> GeneratedPage:
     """Return the home page: what the knowledge base holds, `links` to browse, the newest."""
     parts = [front_matter("Postmortems", hide=["navigation"]), "# Postmortem knowledge base\n\n"]
@@ -131,10 +137,10 @@ def home_page(
         parts += [f"- {md_link(label, target)}\n" for label, target in links]
         parts.append("\n")
     newest = list(catalog)[:NEWEST_ON_HOME]
-    parts.append(
-        f"## Newest {len(newest)} of {count}\n\n"
-        if count > len(newest)
-        else "## Incidents, newest first\n\n"
-    )
+    if count > len(newest):
+        rest = md_link(f"All {count} incidents in the catalog", layout.link(src_uri, catalog_uri))
+        parts.append(f"## Newest {len(newest)} of {count}\n\n{rest}, to sort and filter.\n\n")
+    else:
+        parts.append("## Incidents, newest first\n\n")
     parts.append(incident_table(catalog, newest, src_uri, layout))
     return GeneratedPage(src_uri, "".join(parts))

@@ -13,8 +13,9 @@ from functools import lru_cache
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from ..core.text import slugify
 from ..core.validate import is_safe_url
 
 
@@ -88,3 +89,41 @@ def md_link(text: object, target: str) -> str:
     """Return a Markdown link with literal `text` to `target` (a path or a safe URL)."""
     target = target.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
     return f"[{md_text(text)}]({target})"
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def md_rich(value: object) -> str:
+    """Return `value` as Markdown like `md_text`, but keep its `code spans` as code.
+
+    Summaries and root causes quote commands ("`rm -rf`"); shown literally the backticks are
+    noise. The code itself is escaped (and `|` too, so a table cell cannot end inside it).
+    """
+    text = " ".join(str(value).split())
+    parts, position = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(md_text(text[position : match.start()]) if match.start() > position else "")
+        code = str(escape(match.group(1))).replace("|", "&#124;")
+        parts.append(f"<code>{code}</code>")
+        position = match.end()
+    parts.append(md_text(text[position:]))
+    return "".join(parts)
+
+
+def css_class(value: str) -> str:
+    """Return a CSS- and URL-safe form of a vocabulary value or name (`SEV 1` -> `sev-1`)."""
+    return slugify(value) or "x"
+
+
+def severity_badge(severity: str | None) -> Markup:
+    """Return the severity badge every table shows: the same as the incident card's."""
+    value = severity or "unknown"
+    return Markup(
+        f'<span class="pm-badge pm-sev pm-sev--{css_class(value)}">{escape(value)}</span>'
+    )
+
+
+def title_header(label: str) -> str:
+    """Return a Markdown table header cell for the column of titles, which keeps its width."""
+    return f'<span class="pm-col-title">{md_text(label)}</span>'
