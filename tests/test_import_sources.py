@@ -332,3 +332,25 @@ def test_front_matter_values_the_format_cannot_take_are_kept_under_extra() -> No
     assert extra["start_time"] == "not yet known"
     assert "severity" in result.review
     assert "severity" not in result.front_matter
+
+
+def test_day_headings_beside_the_timeline_and_an_emphasised_zone_statement() -> None:
+    text = (
+        "# Incident report May 12 2025 - Slow servers\n\n## Timeline\n\n_All times in EEST_\n\n"
+        "## May 12\n\n### 20:15\n\nA ticket says servers take 15 minutes to start.\n\n"
+        "### 21:05\n\nMemory limits set; servers start again.\n\n"
+        "## May 13\n\n### 09:30\n\nIncident closed.\n"
+    )
+    result = import_text(text, "x.md")
+    front = result.front_matter
+    eest = timezone(timedelta(hours=3))
+    assert front["title"] == "Slow servers"
+    assert front["started"] == datetime(2025, 5, 12, 20, 15, tzinfo=eest)
+    assert front["resolved"] == datetime(2025, 5, 13, 9, 30, tzinfo=eest)
+    timeline = front["timeline"]
+    assert isinstance(timeline, list)
+    assert [entry["event"] for entry in timeline] == [
+        "A ticket says servers take 15 minutes to start.",
+        "Memory limits set; servers start again.",
+        "Incident closed.",
+    ]
