@@ -354,3 +354,27 @@ def test_day_headings_beside_the_timeline_and_an_emphasised_zone_statement() -> 
         "Memory limits set; servers start again.",
         "Incident closed.",
     ]
+
+
+def test_structured_times_that_cannot_be_used_are_kept_under_extra() -> None:
+    text = (
+        "---\ntitle: Cluster upgrade\ndate: 2023-02-23T10:30:00Z\n"
+        "resolvedWhen: 2023-02-22T15:00:00Z\nseverity: notice\naffected: [ci.example.org]\n---\n"
+        "Upgrade of the clusters.\n"
+    )
+    result = import_text(text, "x.md")
+    assert "resolved" not in result.front_matter  # before the start: not a usable end
+    assert result.front_matter["extra"] == {
+        "resolvedWhen": "2023-02-22T15:00:00+00:00",
+        "imported_from": "x.md",
+    }
+    midnight = import_text(
+        "---\ntitle: T\nstart_time: 2014-01-28T00:00:00Z\nproduct: registry\n---\nIt broke.\n",
+        "y.md",
+    )
+    assert midnight.front_matter["date"] == date(2014, 1, 28)
+    assert "started" not in midnight.front_matter  # a day written as midnight is not a time
+    assert midnight.mapped == {"title": "title", "product": "services"}
+    extra = midnight.front_matter["extra"]
+    assert isinstance(extra, dict)
+    assert extra["start_time"] == "2014-01-28T00:00:00+00:00"
