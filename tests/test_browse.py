@@ -540,3 +540,60 @@ def test_repository_nav_lists_the_browse_pages() -> None:
     for uri in ("catalog.md", "browse/tags/index.md", "root-causes.md", "lessons/index.md"):
         assert uri in text
     assert Path(REPO / "plugins/mkdocs_postmortems/plugin/assets/catalog.js").exists()
+
+
+def test_contributing_factors_have_pages_per_factor_and_per_service(
+    build_site: BuildSite,
+) -> None:
+    factor = "retries without backoff"
+    extra = f"contributing_factors: ['{factor}', 'a one-off']\n"
+    files = dict(
+        [
+            incident("one", "2024-01-01", services="[api, db]", extra=extra),
+            incident("two", "2024-02-01", services="[api]", extra=extra),
+            incident(
+                "three", "2024-03-01", services="[web]", extra=extra.replace(", 'a one-off'", "")
+            ),
+        ]
+    )
+    site = build_site(files, strict=True)
+    assert site.error is None, site.warnings
+    index = parse_html(site.page("browse/factors/")).text
+    assert "retries without backoff 3" in index
+    page = parse_html(site.page("browse/factors/retries-without-backoff/")).text
+    assert "3 incidents" in page
+    # By service, most incidents first; a pair with two incidents or more has its own page.
+    assert "Service Incidents Latest api 2 Incident two db 1 Incident one web 1" in page
+    pair = parse_html(site.page("browse/factors/retries-without-backoff/api/"))
+    assert (
+        "2 incidents on api where a contributing factor was: retries without backoff" in pair.text
+    )
+    assert "Incident two" in pair.text
+    assert "Incident three" not in pair.text
+    assert not (site.site_dir / "browse" / "factors" / "retries-without-backoff" / "db").exists()
+    card = site.page("postmortems/2024-01-01-one/")
+    assert 'href="../../browse/factors/retries-without-backoff/"' in card
+
+
+def test_lessons_index_lists_the_biggest_themes_first(build_site: BuildSite) -> None:
+    lesson = "lessons:\n  went_well: [Quick rollback]\n"
+    files = dict(
+        [
+            incident("a", "2024-01-01", categories="[database]", extra=lesson),
+            incident("b", "2024-02-01", categories="[network]", extra=lesson),
+            incident("c", "2024-03-01", categories="[network]", extra=lesson),
+        ]
+    )
+    text = parse_html(build_site(files).page("lessons/")).text
+    assert text.index("network 2") < text.index("database 1")
+
+
+def test_home_page_links_the_newest_to_the_rest(build_site: BuildSite) -> None:
+    start = date(2024, 1, 1)
+    files = dict(incident(f"n{n:02d}", (start + timedelta(days=n)).isoformat()) for n in range(21))
+    html = build_site(files, strict=True).page("")
+    assert "Newest 20 of 21" in parse_html(html).text
+    assert ("a", {"href": "catalog/"}) in parse_html(html).tags
+    assert "All 21 incidents in the catalog" in parse_html(html).text
+    # Severity is the same badge as on the card.
+    assert '<span class="pm-badge pm-sev pm-sev--sev2">SEV2</span>' in html

@@ -204,6 +204,11 @@ def test_date_forms(text: str, day: date) -> None:
     assert moments[0].year_given
 
 
+def test_a_time_after_at_approximately_keeps_its_date() -> None:
+    (moment,) = find_moments("On Nov 1, 2021 at approximately 09:45 am UTC the storm ceased")
+    assert moment.resolve(None, None) == datetime(2021, 11, 1, 9, 45, tzinfo=UTC)
+
+
 def test_a_day_without_a_year_never_gets_one() -> None:
     (moment,) = find_moments("Jun 27 13:47")
     assert not moment.year_given
@@ -246,6 +251,10 @@ def test_a_change_just_before_the_first_alert_is_the_start() -> None:
         ("The root cause for this incident is a bug in our NFS deploy process.", "NFS deploy"),
         ("Logins failed because of an expired signing certificate on the proxy.", "expired"),
         ("The outage was caused by a retention setting that filled the disks.", "retention"),
+        # "This ..." points back: the sentence before says what "this" is.
+        ("The hub had no memory limit set. This was causing kernels to die.", "no memory limit"),
+        # "Monday 3. February" is a date inside the sentence, not its end.
+        ("On Monday 3. February 2020 an upgrade caused the DNS pods to crash.", "DNS pods"),
     ],
 )
 def test_cause_sentences_anywhere_in_the_text(sentence: str, phrase: str) -> None:
@@ -301,3 +310,74 @@ def test_a_placeholder_or_empty_value_is_never_shared_between_incidents() -> Non
     assert not [key for f in found for key in f.facets if key.startswith("s:")]
     service = KIND_BY_KEY["service"]
     assert [value for pm in pms for value in service.values(pm)] == []
+
+
+def test_a_date_leading_the_title_is_dropped_and_update_labels_are_not_causes() -> None:
+    text = (
+        "# Incident report August 12 2025 - Hub outage\n\n"
+        "[Final message]\nThe issue was identified to be a missing permission on the data disk.\n"
+    )
+    front = import_text(text, "x.md").front_matter
+    assert front["title"] == "Hub outage"
+    assert front["date"] == date(2025, 8, 12)
+    assert str(front["root_cause"]).startswith("The issue was identified to be a missing")
+
+
+def test_front_matter_values_the_format_cannot_take_are_kept_under_extra() -> None:
+    text = (
+        "---\ntitle: Queue stall\ndate: 2024-05-01\nseverity: catastrophic\n"
+        "start_time: not yet known\n---\nQueues stalled on 2024-05-01.\n"
+    )
+    result = import_text(text, "x.md")
+    extra = result.front_matter["extra"]
+    assert isinstance(extra, dict)
+    assert extra["severity"] == "catastrophic"
+    assert extra["start_time"] == "not yet known"
+    assert "severity" in result.review
+    assert "severity" not in result.front_matter
+
+
+def test_day_headings_beside_the_timeline_and_an_emphasised_zone_statement() -> None:
+    text = (
+        "# Incident report May 12 2025 - Slow servers\n\n## Timeline\n\n_All times in EEST_\n\n"
+        "## May 12\n\n### 20:15\n\nA ticket says servers take 15 minutes to start.\n\n"
+        "### 21:05\n\nMemory limits set; servers start again.\n\n"
+        "## May 13\n\n### 09:30\n\nIncident closed.\n"
+    )
+    result = import_text(text, "x.md")
+    front = result.front_matter
+    eest = timezone(timedelta(hours=3))
+    assert front["title"] == "Slow servers"
+    assert front["started"] == datetime(2025, 5, 12, 20, 15, tzinfo=eest)
+    assert front["resolved"] == datetime(2025, 5, 13, 9, 30, tzinfo=eest)
+    timeline = front["timeline"]
+    assert isinstance(timeline, list)
+    assert [entry["event"] for entry in timeline] == [
+        "A ticket says servers take 15 minutes to start.",
+        "Memory limits set; servers start again.",
+        "Incident closed.",
+    ]
+
+
+def test_structured_times_that_cannot_be_used_are_kept_under_extra() -> None:
+    text = (
+        "---\ntitle: Cluster upgrade\ndate: 2023-02-23T10:30:00Z\n"
+        "resolvedWhen: 2023-02-22T15:00:00Z\nseverity: notice\naffected: [ci.example.org]\n---\n"
+        "Upgrade of the clusters.\n"
+    )
+    result = import_text(text, "x.md")
+    assert "resolved" not in result.front_matter  # before the start: not a usable end
+    assert result.front_matter["extra"] == {
+        "resolvedWhen": "2023-02-22T15:00:00+00:00",
+        "imported_from": "x.md",
+    }
+    midnight = import_text(
+        "---\ntitle: T\nstart_time: 2014-01-28T00:00:00Z\nproduct: registry\n---\nIt broke.\n",
+        "y.md",
+    )
+    assert midnight.front_matter["date"] == date(2014, 1, 28)
+    assert "started" not in midnight.front_matter  # a day written as midnight is not a time
+    assert midnight.mapped == {"title": "title", "product": "services"}
+    extra = midnight.front_matter["extra"]
+    assert isinstance(extra, dict)
+    assert extra["start_time"] == "2014-01-28T00:00:00+00:00"

@@ -211,7 +211,8 @@ def test_changed_since_lints_only_the_branch_changes(
 def test_build_logs_the_same_findings(
     build_site: BuildSite, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger=PLUGIN_LOGGER)
+    # Advice is summed up in one INFO line; its details are DEBUG (`mkdocs build --verbose`).
+    caplog.set_level(logging.DEBUG, logger=PLUGIN_LOGGER)
     body = "# Checkout\n\nThe outage was human error. ![graph](graph.png)\n"
     front = VALID_FRONT_MATTER.replace("SEV2", "SEV3")
     files = {"2024-05-02-checkout.md": postmortem(front, body)}
@@ -222,14 +223,19 @@ def test_build_logs_the_same_findings(
         f"postmortems: {path}:16:29: error: body: image target 'graph.png' does not exist "
         "(fix the path; it is relative to the postmortems folder)"
     ) in site.warnings
-    infos = [m for m in site.messages if m not in site.warnings]
+    details = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert any(
         m.startswith(f"postmortems: {path}:14:1: warning: body: the body starts with")
-        for m in infos
+        for m in details
     )
     assert any(
-        m.startswith(f"postmortems: {path}:16:16: warning: body: 'human error'") for m in infos
+        m.startswith(f"postmortems: {path}:16:16: warning: body: 'human error'") for m in details
     )
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert [m for m in infos if "finding" in m] == [
+        "postmortems: 2 lint findings in 1 file (advice, not errors): run 'postmortems lint' "
+        "for the list, or build with --verbose"
+    ]
     assert build_site(files, plugin={"lint_on_build": True}, strict=True).error is not None
     assert build_site(files, strict=True).error is not None  # MkDocs' own link check
     files[path] = postmortem(front, body.replace("graph.png", "../guide.md"))
@@ -255,7 +261,7 @@ def test_bad_lint_options_stop_the_build(
 def test_an_empty_word_list_turns_the_blameless_rule_off(
     build_site: BuildSite, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger=PLUGIN_LOGGER)
+    caplog.set_level(logging.DEBUG, logger=PLUGIN_LOGGER)
     body = "It was human error.\n"
     files = {"2024-05-02-checkout.md": postmortem(VALID_FRONT_MATTER, body)}
     options: dict[str, object] = {"lint_on_build": True, "required_sections": {}}
@@ -272,3 +278,33 @@ def test_loading_checks_name_their_rule_where_the_problem_is_made(
     monkeypatch.chdir(LINT)
     _, out, _ = lint(capsys, "--source", rule, "--config", "absent.yml", "--format", "json")
     assert {row["rule"] for row in json.loads(out)} == {rule}
+
+
+def test_the_repositorys_own_postmortems_lint_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = lint(capsys, "--config", str(REPO / "mkdocs.yml"))
+    assert (code, out) == (0, "")
+    assert err.endswith(" checked: 0 errors, 0 warnings\n")
+
+
+def test_serve_does_not_repeat_unchanged_findings(caplog: pytest.LogCaptureFixture) -> None:
+    from mkdocs_postmortems.core.problems import Level, Problem
+    from mkdocs_postmortems.plugin.adapter import _report
+
+    caplog.set_level(logging.INFO, logger=PLUGIN_LOGGER)
+    advice = [Problem("a.md", 3, "due", "no due date", level=Level.WARNING)]
+    key = _report(advice, None)
+    assert len(caplog.records) == 1
+    caplog.clear()
+    assert _report(advice, key) == key  # a rebuild with the same findings says nothing
+    assert caplog.records == []
+    more = [*advice, Problem("b.md", 1, "owner", "no owner", level=Level.WARNING)]
+    _report(more, key)
+    assert [r.getMessage() for r in caplog.records] == [
+        "postmortems: 2 lint findings in 2 files (advice, not errors): run 'postmortems lint' "
+        "for the list, or build with --verbose"
+    ]
+    caplog.clear()
+    error = [Problem("c.md", 2, "title", "missing")]
+    _report(error, key)
+    _report(error, key)  # errors are repeated: they fail the build every time
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 4

@@ -396,9 +396,13 @@ def _target_exists(pm: Postmortem, ctx: Context, target: str) -> bool:
 
 
 def check_links(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
-    """Report relative links and images in the body whose target file does not exist."""
+    """Report relative links and images in the body whose target file does not exist.
+
+    In a draft (an imported archive links to files by their old names) it is a reminder.
+    """
     if ctx.root is None:
         return
+    level = Level.WARNING if pm.status == "draft" else Level.ERROR
     for line, column, kind, target in _link_targets(pm):
         try:
             parts = urlsplit(target)
@@ -416,6 +420,7 @@ def check_links(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
             f"{kind} target '{shorten(target)}' does not exist",
             f"fix the path; it is relative to {posixpath.dirname(pm.path) or 'the postmortems'}"
             + ("/" if posixpath.dirname(pm.path) else " folder"),
+            level,
             column=column,
         )
 

@@ -140,7 +140,11 @@ _ZONE_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_DATE_TIME_GAP = re.compile(r"(?:\s*,\s*|\s+at\s+|\s*,\s*at\s+|T|\s+|\s+-\s+|\s*@\s*)", re.I)
+_DATE_TIME_GAP = re.compile(
+    r"(?:\s*,\s*|\s*,?\s+at\s+(?:(?:approximately|about|around|roughly|~)\s*)?|T|\s+|"
+    r"\s+-\s+|\s*@\s*)",
+    re.IGNORECASE,
+)
 _TIME_DATE_GAP = re.compile(r"(?:\s+on\s+|\s*,\s*(?:on\s+)?|\s+)", re.I)
 _DURATION_PART = re.compile(
     r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b",

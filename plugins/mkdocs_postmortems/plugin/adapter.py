@@ -30,7 +30,7 @@ from ..core.loader import Rejected
 from ..core.model import Postmortem
 from ..core.options import Options, OptionsError, build_date, check
 from ..core.problems import Level, Problem
-from ..core.text import shorten
+from ..core.text import plural, shorten
 from ..search.store import SearchIndex
 from ..search.synonyms import Table, build_table
 from ..views.body import fold_repeated
@@ -87,6 +87,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     """Turn the postmortems folder into incident pages and generated listing pages."""
 
     def __init__(self) -> None:
+        self._findings: tuple[str, ...] | None = None  # last build's advice, kept across serve
         self.catalog = Catalog(())
         self.layout = Layout()
         self.root = Path()
@@ -103,6 +104,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.options = Options()
         self.cache_dir = self.options.cache_path
         self._files = Files([])
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
+        have this hook), so findings that did not change are not logged again."""
+        self._findings = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -160,7 +166,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
             problems += [finding.problem for finding in run_rules(self.catalog, context)]
-        _report(problems)
+        self._findings = _report(problems, self._findings)
         self._facets = facet_set(self.catalog)
         self._index()
         found = recurrences(self.catalog, self._related, self.options.recurrence_window)
@@ -432,16 +438,30 @@ def _body_source(body: str) -> str:
     return "\n" + body
 
 
-def _report(problems: list[Problem]) -> None:
-    # Errors are warnings so `mkdocs build --strict` fails on them; advice stays at info.
-    for problem in problems:
-        if problem.level == Level.ERROR:
-            log.warning(problem.format())
-        else:
-            log.info(problem.format())
-    errors = sum(1 for problem in problems if problem.level == Level.ERROR)
+def _report(problems: list[Problem], last: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Log the loading problems and lint findings of a build; return the findings' key.
+
+    Errors are warnings, each with its place, so `mkdocs build --strict` fails on them and says
+    where. Findings that are advice get one summary line at INFO (the details at DEBUG, shown by
+    `mkdocs build --verbose`, and by `postmortems lint`), and the line is not repeated while
+    the findings stay the same (`last`: the key of the previous build's, under `mkdocs serve`).
+    """
+    errors = [problem for problem in problems if problem.level == Level.ERROR]
+    advice = [problem for problem in problems if problem.level != Level.ERROR]
+    for problem in errors:
+        log.warning(problem.format())
+    for problem in advice:
+        log.debug(problem.format())
     if errors:
         log.warning(
-            f"{errors} problem{'s' if errors != 1 else ''} in the postmortems folder; "
+            f"{plural(len(errors), 'problem')} in the postmortems folder; "
             "run 'postmortems lint' for the list"
         )
+    key = tuple(problem.format() for problem in advice)
+    if advice and key != last:
+        files = len({problem.path for problem in advice})
+        log.info(
+            f"{plural(len(advice), 'lint finding')} in {plural(files, 'file')} (advice, not "
+            "errors): run 'postmortems lint' for the list, or build with --verbose"
+        )
+    return key

@@ -427,7 +427,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
     index = lessons_index_uri()
     totals: Counter[str] = Counter()
     pages: list[GeneratedPage] = []
-    rows = []
+    keyed: list[tuple[tuple[int, str, str], str]] = []
     for theme in order:
         members = themes[theme]
         counts = Counter(
@@ -454,12 +454,19 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
             )
         )
         cells = " | ".join(str(counts[key]) for key, _ in LESSON_KINDS)
-        rows.append(f"| {md_link(theme, layout.link(index, uri))} | {len(members)} | {cells} |\n")
+        keyed.append(
+            (
+                (-len(members), theme.casefold(), theme),
+                f"| {md_link(theme, layout.link(index, uri))} | {len(members)} | {cells} |\n",
+            )
+        )
     body = [
         "# Lessons learned\n\n",
         "What went wrong, what went well and where we got lucky, across every incident, "
-        "grouped by theme: the incident's main root-cause category.\n\n",
+        "grouped by theme: the incident's main root-cause category. The themes with most "
+        "incidents come first.\n\n",
     ]
+    rows = [row for _, row in sorted(keyed)]
     if rows:
         body.append(
             f"{totals['went_wrong']} went wrong, {totals['went_well']} went well, "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import PurePath
 
+from ..timetext import find_moments
 from .actions import bullet_items
 from .context import HIGH, LOW, MEDIUM, Context
 from .outline import (
@@ -183,6 +185,16 @@ def without_leading_h1(text: str) -> str | None:
     return "\n".join(rest).lstrip("\n") or "\n"
 
 
+def _whole_date(text: str) -> date | None:
+    """Return the date `text` is made of alone ("August 12 2025"), else None."""
+    moments = find_moments(text)
+    if len(moments) == 1 and moments[0].clock is None and moments[0].year_given:
+        written = text[moments[0].start : moments[0].end]
+        if len(written.strip()) >= len(text.strip()) - 1:
+            return moments[0].day
+    return None
+
+
 def title_of(
     root: Section, facts_found: dict[str, str], source: str, ctx: Context
 ) -> tuple[str, bool]:
@@ -212,6 +224,11 @@ def title_of(
         if title:
             ctx.guesses.append(f"title: taken from the file name ('{title}')")
     title = re.sub(r"^\d{4}-\d{2}-\d{2}\s*[:\-\u2013\u2014|]\s*", "", title)
+    # "Incident report August 12 2025 - LEAP hub outage": the date is the page's, not the title's.
+    dated = _TITLE_PREFIX.sub("", title)
+    dated_match = re.match(r"^(.{6,30}?)\s+[:\-\u2013\u2014|]\s+(\S.*)$", dated)
+    if dated_match and _whole_date(dated_match.group(1)) is not None:
+        title = dated_match.group(2)
     stripped = _TITLE_PREFIX.sub("", title).strip(" :-\u2013\u2014")
     if stripped and stripped != title:
         ctx.guesses.append(f"title: dropped the prefix from '{title}'")
@@ -273,7 +290,7 @@ def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -
     if not text:
         return ""
     # Status pages open updates with "[Final message]": a label, not part of the summary.
-    text = re.sub(r"^\s*\[[^\]\n]{1,40}\]\s*", "", text)
+    text = _UPDATE_LABEL.sub("", text)
     short = sentences(text.split("\n\n")[0], SUMMARY_SENTENCES)
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
@@ -301,15 +318,19 @@ def root_cause_of(root: Section, text: str, ctx: Context) -> str:
         return ""
     best = max(candidates, key=lambda found: found.score)  # the first of the best
     chosen = [best.sentence]
-    # A terse statement ("The root cause was a bug in the VCL.") is followed by its details;
-    # a second cause sentence in the same paragraph usually completes the first.
-    following = best.following
-    later = [c for c in candidates if c.paragraph == best.paragraph and c.order > best.order]
-    if len(best.sentence) < _TERSE and following:
-        chosen.append(following)
-    elif later and later[0].order == best.order + 1:
+    if _ANAPHORA.match(best.sentence) and best.previous:
+        # "This starved the pods, causing ...": what "this" is comes in the sentence before.
+        chosen.insert(0, best.previous)
+    # A second cause sentence close by in the same section usually completes the first; a
+    # terse statement ("The root cause was a bug in the VCL.") is followed by its details.
+    later = [
+        c for c in candidates if c.section == best.section and 0 < c.index - best.index <= _NEARBY
+    ]
+    if later:
         chosen.append(later[0].sentence)
-    text = " ".join(chosen)
+    elif len(best.sentence) < _TERSE and best.following:
+        chosen.append(best.following)
+    text = " ".join(dict.fromkeys(chosen))
     ctx.note("root_cause", f"sentence in {best.where}", MEDIUM, best.sentence)
     ctx.guesses.append(f"root_cause: the sentence '{one_line(best.sentence, 80)}'")
     return text
@@ -322,12 +343,20 @@ class _Candidate:
     score: int
     sentence: str
     where: str
-    paragraph: int
-    order: int  # position of the sentence in its paragraph
+    section: int  # which section it is in
+    index: int  # position of the sentence in the document
+    previous: str  # the sentence before it in its paragraph ("" at the start)
     following: str  # the next sentence of the paragraph ("" at its end)
 
 
+# Status pages open each update with a label ("[Final message]"): not part of any sentence.
+_UPDATE_LABEL = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")
 _TERSE = 140  # characters: a cause sentence shorter than this gets the next sentence too
+_NEARBY = 3  # sentences: a second cause sentence this close completes the first
+_ANAPHORA = re.compile(
+    r"^(?:this|that|these|those|it|which|but it|as a result|in turn|this in turn)\b",
+    re.IGNORECASE,
+)
 # How strongly a sentence states a cause: an explicit "root cause" beats "caused by".
 _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
@@ -368,31 +397,32 @@ _SECTION_BONUS = {"summary": 1, "narrative": 1, "": 0}
 def _cause_candidates(root: Section) -> list[_Candidate]:
     """Return every sentence that states a cause, in document order, with its score."""
     found: list[_Candidate] = []
-    paragraph = 0
-    for node in root.walk():
+    index = 0
+    for section, node in enumerate(root.walk()):
         if node.key in _NOT_CAUSE_SECTIONS:
             continue
         own = [item for item in node.items if isinstance(item, str)]
         where = f"section '{node.label}'" if node.label else "the text"
         for block in prose(own).split("\n\n"):
-            paragraph += 1
-            parts = SENTENCE_END.split(" ".join(block.split()))
+            flat = _UPDATE_LABEL.sub("", " ".join(block.split()))
+            parts = [MD_LINK.sub(r"\1", p) for p in SENTENCE_END.split(flat)]
             for order, sentence in enumerate(parts):
+                index += 1
                 if len(sentence) < 25 or len(sentence) > 700 or _NO_CAUSE_YET.search(sentence):
                     continue
                 rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
                 if not rank:
                     continue
                 bonus = 1 if rank == 3 else _SECTION_BONUS.get(node.key, 0)
-                following = parts[order + 1] if order + 1 < len(parts) else ""
                 found.append(
                     _Candidate(
-                        rank * 2 + bonus,
-                        MD_LINK.sub(r"\1", sentence),
-                        where,
-                        paragraph,
-                        order,
-                        MD_LINK.sub(r"\1", following),
+                        score=rank * 2 + bonus,
+                        sentence=sentence,
+                        where=where,
+                        section=section,
+                        index=index,
+                        previous=parts[order - 1] if order else "",
+                        following=parts[order + 1] if order + 1 < len(parts) else "",
                     )
                 )
     return found

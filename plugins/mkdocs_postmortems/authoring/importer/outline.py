@@ -263,7 +263,8 @@ TABLE_ROW = re.compile(r"^\s*\|(.*?)\|?\s*$")  # GFM rows may leave out the clos
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 EMPHASIS = re.compile(r"(\*\*|__)")
 MD_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+# "Monday 3. February" is a date, not the end of a sentence.
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)\s+(?=[A-Z0-9\"'(])")
 
 
 @dataclass

@@ -54,6 +54,7 @@ class Source:
     extra: dict[str, object] = field(default_factory=dict)
     published: date | None = None  # a post's publication day: the last resort for `date`
     keys: dict[str, str] = field(default_factory=dict)  # format field -> the source's key
+    used: dict[str, str] = field(default_factory=dict)  # every source key -> the field it fed
     lines: dict[str, int] = field(default_factory=dict)  # format field -> file line of its key
     notes: list[str] = field(default_factory=list)  # what a person should check
     problem: str = ""  # why the front matter could not be read, when it could not
@@ -114,10 +115,16 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
     taken = source.keys
 
     def put(name: str, value: object, key: str) -> None:
+        """Map `key` onto the field `name`; a value that cannot be read is kept under extra."""
         if value in (None, "", [], {}) or name in source.fields:
+            raw = data.get(key)
+            if raw not in (None, "", [], {}):
+                source.extra[key] = _plain(raw)
+                source.notes.append(f"{key}: '{_plain(raw)}' could not be read; kept under extra")
             return
         source.fields[name] = value
         taken[name] = key
+        source.used[key] = name
 
     for raw_key, value in data.items():
         key = str(raw_key)
@@ -152,13 +159,15 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
                     "(the site's severity mapping)"
                 )
             else:
-                put("severity_text", value.strip(), key)
+                # "SEV2", "major": checked against the site's vocabulary later, kept if unknown.
+                put("severity", value.strip(), key)
         elif lowered in ("affected", "product", "services", "components"):
             put("services", _names(value), key)
         elif lowered in ("keywords", "categories", "tags"):
             tags = [*_as_list(source.fields.get("tags")), *_names(value)]
             source.fields["tags"] = list(dict.fromkeys(tags))
             taken.setdefault("tags", key)
+            source.used[key] = "tags"
         elif lowered == "taxonomies" and isinstance(value, dict):
             for name in ("tags", "categories"):
                 tags = [*_as_list(source.fields.get("tags")), *_names(value.get(name))]
@@ -174,6 +183,7 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
             links.append({"url": str(value).strip(), "title": _link_title(key), "type": kind})
             source.fields["links"] = links
             taken.setdefault("links", key)
+            source.used[key] = "links"
         else:
             source.extra[key] = _plain(value)
         if key in _FETCH_KEYS:
