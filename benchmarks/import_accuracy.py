@@ -13,7 +13,9 @@ importer the command uses, and the output's facts are compared with the judged o
 - cause: every keyword group appears in `root_cause` (a group is `a|b` alternatives);
 - services: share of judged services found among the imported ones;
 - invented: years in the imported times that appear nowhere in the source, and services whose
-  name appears nowhere in the source (placeholders count as invented).
+  name appears nowhere in the source (placeholders count as invented);
+- front-matter keys kept: the source's own front-matter keys (read here with PyYAML / tomllib)
+  that became a field or were kept under `extra:`.
 
 Start, end, cause and services are scored only over files where the judged value is not empty.
 The table is printed per archive and per split (`seen`, `unseen`: held out while tuning).
@@ -27,10 +29,13 @@ import json
 import re
 import sys
 import time
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+
+import yaml
 
 from mkdocs_postmortems.authoring.importer import ImportProblem, import_text
 
@@ -70,6 +75,7 @@ class Score:
     services: Tally = field(default_factory=Tally)
     invented_years: int = 0
     invented_services: int = 0
+    keys_kept: Tally = field(default_factory=Tally)  # source front-matter keys mapped or kept
     examples: list[str] = field(default_factory=list)
 
 
@@ -118,9 +124,35 @@ def _cause_found(cause: str, keywords: str) -> bool:
 def _import(path: Path) -> tuple[str, dict[str, object] | None]:
     source = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
-        return source, import_text(source, path.name).front_matter
+        result = import_text(source, path.name)
     except ImportProblem:
         return source, None
+    front = dict(result.front_matter)
+    front[_MAPPED] = result.mapped
+    return source, front
+
+
+_MAPPED = "\0mapped"  # where _import leaves which source keys became which field
+_FENCES = re.compile(r"\A(?:---\n(.*?)\n---|\+\+\+\n(.*?)\n\+\+\+)\n", re.DOTALL)
+
+
+def _source_keys(source: str) -> list[str]:
+    """Return the top-level keys, with a value, of the source's own front matter (read here)."""
+    match = _FENCES.match(source)
+    if match is None:
+        return []
+    try:
+        data = (
+            yaml.safe_load(match.group(1))
+            if match.group(1) is not None
+            else tomllib.loads(match.group(2))
+        )
+    except (yaml.YAMLError, tomllib.TOMLDecodeError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    # An empty value ("product: ''") holds nothing to lose.
+    return [str(key) for key, value in data.items() if value not in (None, "", [], {})]
 
 
 def _score_file(
@@ -151,6 +183,15 @@ def _score_file(
         judged = [s for s in row["services"].split(";") if s]
         have = {_norm(s) for s in services}
         score.services.add(sum(_norm(s) in have for s in judged) / len(judged))
+    mapped = front.get(_MAPPED)
+    extra = front.get("extra")
+    for key in _source_keys(source) if imported is not None else []:
+        kept = (isinstance(mapped, dict) and key in mapped) or (
+            isinstance(extra, dict) and key in extra
+        )
+        score.keys_kept.add(kept)
+        if not kept:
+            score.examples.append(f"{where}: front-matter key {key!r} neither mapped nor kept")
     flat = _norm(source)
     for name in services:
         if not _norm(name) or _norm(name) not in flat:
@@ -173,6 +214,7 @@ def _row(name: str, score: Score) -> str:
         score.cause.cell(),
         score.services.cell(),
         f"{score.invented_years} / {score.invented_services}",
+        score.keys_kept.cell(),
         str(score.failed),
     ]
     return "| " + " | ".join(cells) + " |"
@@ -209,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                         "not_imported": score.failed,
                         "invented_years": score.invented_years,
                         "invented_services": score.invented_services,
+                        "keys_kept": score.keys_kept.cell(),
                         **{m: getattr(score, m).cell() for m in measures},
                     }
                     for key, score in groups.items()
@@ -219,9 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(
         "| archive (split) | files | date | start | end | root cause | services "
-        "| invented years / services | not imported |"
+        "| invented years / services | front-matter keys kept | not imported |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(groups, key=lambda k: (k.startswith("all"), k)):
         print(_row(key, groups[key]))
     print(f"\n{len(rows)} judged files imported in {seconds:.1f} s")

@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES
 from mkdocs_postmortems.analysis.facets import KIND_BY_KEY
 from mkdocs_postmortems.analysis.recurrence import recurrences
+from mkdocs_postmortems.analysis.related import compute_related
 from mkdocs_postmortems.authoring.importer import ImportProblem, ImportResult, import_text
 from mkdocs_postmortems.authoring.timetext import find_moments
 from mkdocs_postmortems.core.catalog import Catalog
@@ -303,8 +304,10 @@ def test_a_placeholder_or_empty_value_is_never_shared_between_incidents() -> Non
     pms = [_record(f"pm-{n}", ("TODO-service",), placeholder) for n in (1, 2, 3)]
     pms.append(_record("pm-4", (), ""))
     catalog = Catalog(tuple(pms))
-    assert recurrences(catalog) == []
-    assert all(not f.services and not f.terms for f in map(features, pms))
+    found = [features(pm) for pm in pms]
+    assert recurrences(catalog, compute_related(found)) == []
+    assert all(not f.words for f in found)
+    assert not [key for f in found for key in f.facets if key.startswith("s:")]
     service = KIND_BY_KEY["service"]
     assert [value for pm in pms for value in service.values(pm)] == []
 
@@ -332,3 +335,49 @@ def test_front_matter_values_the_format_cannot_take_are_kept_under_extra() -> No
     assert extra["start_time"] == "not yet known"
     assert "severity" in result.review
     assert "severity" not in result.front_matter
+
+
+def test_day_headings_beside_the_timeline_and_an_emphasised_zone_statement() -> None:
+    text = (
+        "# Incident report May 12 2025 - Slow servers\n\n## Timeline\n\n_All times in EEST_\n\n"
+        "## May 12\n\n### 20:15\n\nA ticket says servers take 15 minutes to start.\n\n"
+        "### 21:05\n\nMemory limits set; servers start again.\n\n"
+        "## May 13\n\n### 09:30\n\nIncident closed.\n"
+    )
+    result = import_text(text, "x.md")
+    front = result.front_matter
+    eest = timezone(timedelta(hours=3))
+    assert front["title"] == "Slow servers"
+    assert front["started"] == datetime(2025, 5, 12, 20, 15, tzinfo=eest)
+    assert front["resolved"] == datetime(2025, 5, 13, 9, 30, tzinfo=eest)
+    timeline = front["timeline"]
+    assert isinstance(timeline, list)
+    assert [entry["event"] for entry in timeline] == [
+        "A ticket says servers take 15 minutes to start.",
+        "Memory limits set; servers start again.",
+        "Incident closed.",
+    ]
+
+
+def test_structured_times_that_cannot_be_used_are_kept_under_extra() -> None:
+    text = (
+        "---\ntitle: Cluster upgrade\ndate: 2023-02-23T10:30:00Z\n"
+        "resolvedWhen: 2023-02-22T15:00:00Z\nseverity: notice\naffected: [ci.example.org]\n---\n"
+        "Upgrade of the clusters.\n"
+    )
+    result = import_text(text, "x.md")
+    assert "resolved" not in result.front_matter  # before the start: not a usable end
+    assert result.front_matter["extra"] == {
+        "resolvedWhen": "2023-02-22T15:00:00+00:00",
+        "imported_from": "x.md",
+    }
+    midnight = import_text(
+        "---\ntitle: T\nstart_time: 2014-01-28T00:00:00Z\nproduct: registry\n---\nIt broke.\n",
+        "y.md",
+    )
+    assert midnight.front_matter["date"] == date(2014, 1, 28)
+    assert "started" not in midnight.front_matter  # a day written as midnight is not a time
+    assert midnight.mapped == {"title": "title", "product": "services"}
+    extra = midnight.front_matter["extra"]
+    assert isinstance(extra, dict)
+    assert extra["start_time"] == "2014-01-28T00:00:00+00:00"

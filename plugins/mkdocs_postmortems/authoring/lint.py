@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..core.cache import BuildCache, fingerprint
 from ..core.catalog import Catalog
-from ..core.model import Postmortem
+from ..core.model import PLACEHOLDER, Postmortem
 from ..core.problems import Level, Problem
 from ..core.text import shorten
 
@@ -38,8 +38,6 @@ DEFAULT_BLAMELESS_WORDS: tuple[str, ...] = (
     "idiot",
     "lazy",
 )
-
-PLACEHOLDER = "TODO"
 
 # A required section is also satisfied by the front-matter field holding the same facts.
 _EQUIVALENT_FIELDS: dict[str, Callable[[Postmortem], object]] = {
@@ -409,9 +407,13 @@ def _target_exists(pm: Postmortem, ctx: Context, target: str) -> bool:
 
 
 def check_links(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
-    """Report relative links and images in the body whose target file does not exist."""
+    """Report relative links and images in the body whose target file does not exist.
+
+    In a draft (an imported archive links to files by their old names) it is a reminder.
+    """
     if ctx.root is None:
         return
+    level = Level.WARNING if pm.status == "draft" else Level.ERROR
     for line, column, kind, target in _link_targets(pm):
         try:
             parts = urlsplit(target)
@@ -429,6 +431,7 @@ def check_links(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
             f"{kind} target '{shorten(target)}' does not exist",
             f"fix the path; it is relative to {posixpath.dirname(pm.path) or 'the postmortems'}"
             + ("/" if posixpath.dirname(pm.path) else " folder"),
+            level,
             column=column,
         )
 

@@ -58,6 +58,7 @@ class ImportResult:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     review: list[str] = field(default_factory=list)  # fields a person must fill in or check
     kind: str = ""  # the layout of the source's own front matter, when it had one
+    mapped: dict[str, str] = field(default_factory=dict)  # source front-matter key -> field
 
     def render(self) -> str:
         """Return the postmortem file text: YAML front matter, then the original text."""
@@ -117,7 +118,11 @@ def import_text(
         body = leading
         ctx.guesses.append("title: the level-1 heading became the title and left the body")
     entries = timeline_entries(root, ctx)
-    times, approximate, assumed = times_of(found, entries, root, ctx, _given_times(mapped, ctx))
+    given = _given_times(mapped, ctx)
+    times, approximate, assumed = times_of(found, entries, root, ctx, given)
+    for name, (at, _) in given.items():
+        if name not in times:  # out of order with the others: kept as written, for review
+            mapped.extra[mapped.keys[name]] = at.isoformat()
     if assumed:
         ctx.guesses.append(
             f"time zone: none stated for {', '.join(assumed)}; assumed UTC and listed them "
@@ -214,6 +219,7 @@ def import_text(
         evidence=ctx.evidence,
         review=ctx.review,
         kind=mapped.kind,
+        mapped={key: name for key, name in mapped.used.items() if name in front},
     )
 
 
@@ -331,6 +337,7 @@ def _given_times(mapped: Source, ctx: Context) -> dict[str, tuple[datetime, bool
         if (value.hour, value.minute, value.second) in ((0, 0, 0), (23, 59, 59)):
             # Archives write a day as midnight (or the end of it): that is a day, not a time.
             ctx.guesses.append(f"{name}: '{mapped.keys[name]}' gives a day, not a time")
+            mapped.extra[mapped.keys[name]] = value.isoformat()
             continue
         at, assumed = aware(value)
         given[name] = (at, assumed)

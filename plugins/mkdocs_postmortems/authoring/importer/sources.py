@@ -54,6 +54,7 @@ class Source:
     extra: dict[str, object] = field(default_factory=dict)
     published: date | None = None  # a post's publication day: the last resort for `date`
     keys: dict[str, str] = field(default_factory=dict)  # format field -> the source's key
+    used: dict[str, str] = field(default_factory=dict)  # every source key -> the field it fed
     lines: dict[str, int] = field(default_factory=dict)  # format field -> file line of its key
     notes: list[str] = field(default_factory=list)  # what a person should check
     problem: str = ""  # why the front matter could not be read, when it could not
@@ -123,6 +124,7 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
             return
         source.fields[name] = value
         taken[name] = key
+        source.used[key] = name
 
     for raw_key, value in data.items():
         key = str(raw_key)
@@ -165,6 +167,7 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
             tags = [*_as_list(source.fields.get("tags")), *_names(value)]
             source.fields["tags"] = list(dict.fromkeys(tags))
             taken.setdefault("tags", key)
+            source.used[key] = "tags"
         elif lowered == "taxonomies" and isinstance(value, dict):
             for name in ("tags", "categories"):
                 tags = [*_as_list(source.fields.get("tags")), *_names(value.get(name))]
@@ -180,6 +183,7 @@ def _map(data: dict[object, object], source: Source, severity_map: dict[str, str
             links.append({"url": str(value).strip(), "title": _link_title(key), "type": kind})
             source.fields["links"] = links
             taken.setdefault("links", key)
+            source.used[key] = "links"
         else:
             source.extra[key] = _plain(value)
         if key in _FETCH_KEYS:

@@ -72,7 +72,7 @@ _FAILURE_WORDS = re.compile(
     r"broken|break\w*|broke|stuck|stopped|stall\w*|expir\w*|[45]\d\d(?:s|\b)|[45]xx|"
     r"returning|unable|cannot|can ?not|could ?n[o']t|not (?:responding|working|ready|synced)|"
     r"notready|deleted|removed|reverts?|timeouts?|timed out|lost|loss|exhaust\w*|oom\w*|"
-    r"out of memory|no space|disrupt\w*|degrad\w*|impact\w*|malicious|compromis\w*|"
+    r"out of memory|killed|no space|disrupt\w*|degrad\w*|impact\w*|malicious|compromis\w*|"
     r"attack\w*|phish\w*|fraud\w*|abuse|leak\w*|unexpected\w*|begins?|began|storm|spike|"
     r"unhealthy|frozen|lag\w*|delay\w*|stale|slow\w*|unfamiliar|suspicious|"
     r"unauthori[sz]ed)\b",
@@ -81,7 +81,7 @@ _FAILURE_WORDS = re.compile(
 # A line that says someone noticed: impact had begun by then, maybe just after a change.
 _NOTICE_WORDS = re.compile(
     r"\b(?:alerts?|alarms?|warning|reports?|reported|reporting|issues?|problems?|incident|"
-    r"detected|noticed)\b",
+    r"detected|noticed|tickets?)\b",
     re.IGNORECASE,
 )
 # A line about the response, not the incident: it never starts the incident.
@@ -122,6 +122,7 @@ def document_zone(text: str, facts_found: dict[str, str], ctx: Context) -> None:
         candidates.append(facts_found["timezone"].split()[0].strip("()."))
     for statement in _DOCUMENT_ZONE.finditer(text[:_ZONE_SCAN]):
         window = text[statement.end() : statement.end() + 30].split("\n")[0]
+        window = re.sub(r"[*_`]", " ", window)  # "_All times in EEST_": emphasis is not the zone
         words = WORD_ZONE.search(window)
         if words:
             candidates.append(words.group(0))
@@ -250,7 +251,31 @@ def timeline_entries(root: Section, ctx: Context) -> list[Entry]:
             add(first, event.strip() or text, context)
 
     walk(section, "timeline")
+    for day_section in _day_sections_after(root, section):
+        _heading_entry(day_section, "timeline")
+        walk(day_section, "timeline")
     return entries
+
+
+def _day_sections_after(root: Section, timeline: Section) -> list[Section]:
+    """Return the sections right after the timeline, at its level, headed by a day ("## May 12").
+
+    Some write-ups put "## Timeline" and then one heading per day beside it, not under it.
+    """
+    for node in root.walk():
+        if timeline not in node.items:
+            continue
+        after = node.items[node.items.index(timeline) + 1 :]
+        days: list[Section] = []
+        for item in after:
+            if not isinstance(item, Section):
+                continue
+            moments = find_moments(clean_line(item.label)[:80])
+            if item.key or not moments or moments[0].start > 0 or moments[0].day is None:
+                break
+            days.append(item)
+        return days
+    return []
 
 
 def _table_events(table: Table) -> list[tuple[Moment, str]]:
