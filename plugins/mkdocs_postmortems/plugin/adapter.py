@@ -265,9 +265,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _incident_inputs(self, pm: Postmortem) -> tuple[object, ...]:
         """Return what an incident page is made from: the file, and what its card shows."""
-        recurring = [
-            (r.previous.id, r.days, r.category, r.service) for r in self._recurrences.get(pm.id, [])
-        ]
+        recurring = [(r.previous.id, r.days, r.reasons) for r in self._recurrences.get(pm.id, [])]
         # The card shows the best related incidents and why, not their scores (which move
         # with every edit anywhere in the corpus).
         shown_similar = self._related.get(pm.id, [])[: max(self.options.related, 0)]
@@ -421,13 +419,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     ) -> TemplateContext:
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
-        if (pm := self._incidents.get(uri)) is not None:
-            if not self.options.search_page:
-                # Without the compact search data, Material's index is the only search: it
-                # indexes the page content only, not the card our template draws around it.
-                terms = search_terms(self.catalog, pm.id)
-                block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
-                page.content = (page.content or "") + block
+        if (pm := self._incidents.get(uri)) is not None and not self.options.search_page:
+            # Without the compact search data, Material's index is the only search: it
+            # indexes the page content only, not the card our template draws around it.
+            terms = search_terms(self.catalog, pm.id)
+            block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+            page.content = (page.content or "") + block
         if uri in self._page_data_memo:
             data = self._page_data_memo[uri]
         else:
