@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -378,3 +379,16 @@ def test_structured_times_that_cannot_be_used_are_kept_under_extra() -> None:
     extra = midnight.front_matter["extra"]
     assert isinstance(extra, dict)
     assert extra["start_time"] == "2014-01-28T00:00:00+00:00"
+
+
+def test_an_alias_bomb_in_front_matter_is_refused_quickly() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    levels += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    text = "---\n" + "\n".join(levels) + "\n---\nOutage on 2024-02-02.\n"
+    started = time.perf_counter()
+    result = import_text(text, "x.md")
+    assert time.perf_counter() - started < 2
+    assert any("aliases" in gap for gap in result.missing)
+    assert result.body == text  # kept as text
