@@ -392,3 +392,16 @@ def test_an_alias_bomb_in_front_matter_is_refused_quickly() -> None:
     assert time.perf_counter() - started < 2
     assert any("aliases" in gap for gap in result.missing)
     assert result.body == text  # kept as text
+
+
+def test_setext_root_cause_heading_and_an_impact_span_in_brackets() -> None:
+    text = (
+        "Checkout errors\n===============\n\nDate: 2024-06-03\n\n"
+        "Summary\n-------\n\nTotal impact lasted five hours (10:45 \u2013 16:11 UTC).\n\n"
+        "Root cause\n----------\n\nA cache key collision after the library upgrade.\n"
+    )
+    front = import_text(text, "x.md").front_matter
+    assert front["title"] == "Checkout errors"
+    assert front["root_cause"] == "A cache key collision after the library upgrade."
+    assert front["started"] == datetime(2024, 6, 3, 10, 45, tzinfo=UTC)
+    assert front["mitigated"] == datetime(2024, 6, 3, 16, 11, tzinfo=UTC)

@@ -295,7 +295,7 @@ def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
 
-def root_cause_of(root: Section, text: str, ctx: Context) -> str:
+def root_cause_of(root: Section, ctx: Context) -> str:
     """Return what was wrong: the root-cause section, else the sentences that state a cause.
 
     A long section is cut to its first sentences; without a section, sentences anywhere
