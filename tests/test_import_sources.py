@@ -405,3 +405,16 @@ def test_setext_root_cause_heading_and_an_impact_span_in_brackets() -> None:
     assert front["root_cause"] == "A cache key collision after the library upgrade."
     assert front["started"] == datetime(2024, 6, 3, 10, 45, tzinfo=UTC)
     assert front["mitigated"] == datetime(2024, 6, 3, 16, 11, tzinfo=UTC)
+
+
+def test_an_id_file_name_is_not_a_title_the_first_sentence_stands_in_for_review() -> None:
+    text = (
+        "---\nuuid: 1\nproduct: crates\n---\n"
+        "On 2023-07-20 between 12:17 and 12:30 UTC all downloads were broken.\n"
+    )
+    result = import_text(text, "04f5afd8-09fc-4314-9c60-7f942faca125.md")
+    front = result.front_matter
+    assert front["title"] == "On 2023-07-20 between 12:17 and 12:30 UTC all downloads were broken"
+    assert "title" in result.review
+    assert front["started"] == datetime(2023, 7, 20, 12, 17, tzinfo=UTC)
+    assert front["mitigated"] == datetime(2023, 7, 20, 12, 30, tzinfo=UTC)
