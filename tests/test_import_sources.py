@@ -11,6 +11,7 @@ import pytest
 from conftest import FIXTURES
 from mkdocs_postmortems.analysis.facets import KIND_BY_KEY
 from mkdocs_postmortems.analysis.recurrence import recurrences
+from mkdocs_postmortems.analysis.related import compute_related
 from mkdocs_postmortems.authoring.importer import ImportProblem, ImportResult, import_text
 from mkdocs_postmortems.authoring.timetext import find_moments
 from mkdocs_postmortems.core.catalog import Catalog
@@ -304,8 +305,10 @@ def test_a_placeholder_or_empty_value_is_never_shared_between_incidents() -> Non
     pms = [_record(f"pm-{n}", ("TODO-service",), placeholder) for n in (1, 2, 3)]
     pms.append(_record("pm-4", (), ""))
     catalog = Catalog(tuple(pms))
-    assert recurrences(catalog) == []
-    assert all(not f.services and not f.terms for f in map(features, pms))
+    found = [features(pm) for pm in pms]
+    assert recurrences(catalog, compute_related(found)) == []
+    assert all(not f.words for f in found)
+    assert not [key for f in found for key in f.facets if key.startswith("s:")]
     service = KIND_BY_KEY["service"]
     assert [value for pm in pms for value in service.values(pm)] == []
 
