@@ -641,7 +641,7 @@ def _verdict(value: float | None, budget: float) -> str:
 
 
 Row = tuple[str, str, str, str]
-CORE_PHASES = ("loader", "validate", "catalog", "pages", "charts", "index", "related", "exports")
+CORE_PHASES = ("loader", "validate", "catalog", "layout", "charts", "store", "related", "exports")
 
 
 def _budget_row(label: str, value: str, number: float, budget: str, unit: str) -> Row:
