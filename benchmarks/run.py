@@ -576,7 +576,12 @@ def run_size(work: Path, n: int, seed: int, browser: bool, serve: str = "all") -
             print(f"failed: {error}".splitlines()[0][:200], flush=True)
             results.setdefault("errors", {})[name] = str(error)[-2000:]
             return None
-        print(f"{time.perf_counter() - start:.1f} s", flush=True)
+        detail = ""
+        if isinstance(value, dict) and "peak_mib" in value:
+            detail = f" (build {value['seconds']:.1f} s, peak {value['peak_mib']:.0f} MiB)"
+        elif isinstance(value, dict) and "reloads_s" in value:
+            detail = f" (save -> page {', '.join(f'{t:.2f}' for t in value['reloads_s'])} s)"
+        print(f"{time.perf_counter() - start:.1f} s{detail}", flush=True)
         return value
 
     results["validity"] = step("check generated files", lambda: _validity(source))
