@@ -405,7 +405,9 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
             f"{md_rich(shorten(pm.root_cause, 300, sentence=True))}\n"
             for pm in members
         ]
-    return GeneratedPage(uri, _page("Root causes", "".join(body)))
+    # Out of Material's index: it repeats every root cause (1.6 MB of the index at 10,000),
+    # which the header box finds in the compact search data or on the incident pages.
+    return GeneratedPage(uri, _page("Root causes", "".join(body), searchable=False))
 
 
 def _theme(pm: Postmortem) -> str:
