@@ -102,6 +102,16 @@ def score_search(ranker: Ranker, queries: list[Query]) -> Scores:
     return scores
 
 
+def agreement(cli: Ranker, other: Ranker, queries: list[Query]) -> tuple[int, int]:
+    """Return for how many queries `other` ranks the CLI's first incident first, and its top 3."""
+    first = top3 = 0
+    for query in queries:
+        mine, theirs = cli(query.text), [i for i in other(query.text) if "/" not in i]
+        first += mine[:1] == theirs[:1]
+        top3 += mine[:3] == theirs[:3]
+    return first, top3
+
+
 def score_related(
     related: dict[str, list[str]], groups: list[list[str]]
 ) -> tuple[Scores, float, list[str]]:
@@ -146,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip Chromium surfaces")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     parser.add_argument("--verbose", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--signals",
+        action="store_true",
+        help="also measure related incidents with each signal added in turn",
+    )
     args = parser.parse_args(argv)
     queries = read_queries()
     groups = read_groups()
@@ -176,17 +191,34 @@ def main(argv: list[str] | None = None) -> int:
                     scores = score_search(ranker, queries)
                     rows[name] = scores.row()
                     misses[name] = scores.misses
+                    agree = agreement(cli, ranker, queries)
+                    print(
+                        f"  {name} agrees with the CLI: same first incident for "
+                        f"{agree[0]}/{len(queries)} queries, same top 3 for {agree[1]}",
+                    )
             print(f"  browser measured in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        repo_related = surfaces.related_lists(REPO / "postmortems", work / "cache-related")
-        scores, rate, extra = score_related(
-            repo_related, [g["members"] for g in groups["repository"]]
-        )
-        rows["related: repository groups"] = {**scores.row(), "earlier@5": rate}
-        misses["related: repository groups"] = scores.misses + extra
+        imported = None
         if args.corpora.is_dir():
-            started = time.perf_counter()
             imported = surfaces.import_corpora(args.corpora, groups["corpora"], work / "imported")
-            corpus_related = surfaces.related_lists(imported.folder, work / "cache-corpora")
+            print(f"  archives: {imported.count} files imported", file=sys.stderr)
+        steps = surfaces.SIGNALS if args.signals else surfaces.SIGNALS[-1:]
+        for step in steps:
+            signals = surfaces.SIGNALS[: surfaces.SIGNALS.index(step) + 1]
+            suffix = f" [+{step}]" if args.signals else ""
+            started = time.perf_counter()
+            repo_related = surfaces.related_lists(
+                REPO / "postmortems", work / f"cache-related-{step}", signals
+            )
+            scores, rate, extra = score_related(
+                repo_related, [g["members"] for g in groups["repository"]]
+            )
+            rows["related: repository" + suffix] = {**scores.row(), "earlier@5": rate}
+            misses["related: repository" + suffix] = scores.misses + extra
+            if imported is None:
+                continue
+            corpus_related = surfaces.related_lists(
+                imported.folder, work / f"cache-corpora-{step}", signals
+            )
             by_source = {
                 imported.source[ident]: [imported.source.get(o, o) for o in others]
                 for ident, others in corpus_related.items()
@@ -195,11 +227,10 @@ def main(argv: list[str] | None = None) -> int:
             scores, rate, extra = score_related(
                 by_source, [g["members"] for g in groups["corpora"]]
             )
-            rows["related: archive groups"] = {**scores.row(), "earlier@5": rate}
-            misses["related: archive groups"] = scores.misses + extra
+            rows["related: archives" + suffix] = {**scores.row(), "earlier@5": rate}
+            misses["related: archives" + suffix] = scores.misses + extra
             print(
-                f"  archives: {imported.count} files imported, related measured in "
-                f"{time.perf_counter() - started:.1f} s",
+                f"  related{suffix} measured in {time.perf_counter() - started:.1f} s",
                 file=sys.stderr,
             )
     print_table(rows)

@@ -16,7 +16,7 @@ import sys
 import threading
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -24,8 +24,11 @@ from typing import Any
 
 import frontmatter
 
+from mkdocs_postmortems.analysis.related import Features
 from mkdocs_postmortems.cli.main import main as cli_main
 from mkdocs_postmortems.core.catalog import Settings, load_catalog
+from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.search import documents, store
 
 CHROMIUM = "/usr/bin/chromium"
 Ranker = Callable[[str], list[str]]  # query -> ranked ids
@@ -56,12 +59,39 @@ def cli_ranker(repo: Path, cache: Path) -> Ranker:
     return rank
 
 
-def related_lists(folder: Path, cache: Path) -> dict[str, list[str]]:
-    """Return the related ids of every postmortem under `folder`, as the plugin computes them."""
-    from mkdocs_postmortems.search.store import SearchIndex
+SIGNALS = ("lexical", "fields", "titles")
+"""Related-incident signals, each adding to the ones before it (for the ablation table)."""
 
-    catalog = load_catalog(folder, Settings())
-    generation = SearchIndex(cache).update(catalog.postmortems).generation
+
+def related_lists(
+    folder: Path, cache: Path, signals: tuple[str, ...] = SIGNALS
+) -> dict[str, list[str]]:
+    """Return the related ids of every postmortem under `folder`, as the plugin computes them.
+
+    Leaving out signals (root-cause words are always in) shows what each one adds:
+    `fields` the facets, summary, impact, contributing factors and trigger; `titles` the title.
+    (The semantic signal is measured by semantic_probe.py.)
+    """
+    weights = dict(documents.FIELD_WEIGHTS)
+    original = store.features
+
+    def reduced(pm: Postmortem) -> Features:
+        found = original(pm)
+        return found if "fields" in signals else replace(found, facets=())
+
+    try:
+        for name in weights:
+            keep = name == "root_cause" or (name == "title" and "titles" in signals)
+            if not keep and "fields" not in signals and name != "title":
+                documents.FIELD_WEIGHTS[name] = 0.0
+            if name == "title" and "titles" not in signals:
+                documents.FIELD_WEIGHTS[name] = 0.0
+        store.features = reduced
+        catalog = load_catalog(folder, Settings())
+        generation = store.SearchIndex(cache).update(catalog.postmortems).generation
+    finally:
+        documents.FIELD_WEIGHTS.update(weights)
+        store.features = original
     return {ident: [other for other, *_ in items] for ident, items in generation.related.items()}
 
 
@@ -160,11 +190,16 @@ class Browser:
     def header_box(self, query: str) -> list[str]:
         """Return the pages Material's header search box lists for `query`, in order."""
         self.page.goto(self.base + "?q=" + urllib.parse.quote(query))
+        # Material's own results, and the incidents block of search.js when the site has it.
         self.page.wait_for_function(
-            """() => {
-                const meta = document.querySelector('.md-search-result__meta');
-                return meta && /match|result/i.test(meta.textContent);
+            """(query) => {
+                const box = document.querySelector('.pm-header-results');
+                const metas = [...document.querySelectorAll('.md-search-result__meta')]
+                    .filter((meta) => !meta.closest('.pm-header-results'));
+                const material = metas.length && /match|result/i.test(metas[0].textContent);
+                return material && (!box || box.dataset.query === query);
             }""",
+            arg=query.strip(),
             timeout=30000,
         )
         self.page.wait_for_timeout(150)

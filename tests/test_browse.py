@@ -14,6 +14,7 @@ import pytest
 from conftest import BuildSite, Site, parse_html, postmortem
 from mkdocs_postmortems.analysis.facets import KIND_BY_KEY, facets, slugs, summarize
 from mkdocs_postmortems.analysis.recurrence import by_incident, recurrences
+from mkdocs_postmortems.analysis.related import Related
 from mkdocs_postmortems.analysis.stats import (
     median,
     median_duration,
@@ -171,37 +172,45 @@ def _pm(
     )
 
 
-def test_recurrences_pair_each_incident_with_the_nearest_earlier_one() -> None:
+def test_recurrences_are_related_earlier_incidents_sharing_words_within_the_window() -> None:
     start = date(2024, 1, 1)
     records = (
         _pm("a", start, ("api",), ("database",)),
         _pm("b", start + timedelta(days=30), ("api", "web"), ("database", "network")),
         _pm("c", start + timedelta(days=100), ("api",), ("database",)),
         _pm("d", start + timedelta(days=101), ("web",), ("network",)),
-        _pm("e", start + timedelta(days=102), ("other",), ("database",)),
     )
     catalog = Catalog(tuple(sorted(records, key=lambda pm: pm.date, reverse=True)))
-    found = recurrences(catalog, 90)
-    pairs = [(r.incident.id, r.previous.id, r.category, r.service, r.days) for r in found]
-    assert pairs == [
-        ("d", "b", "network", "web", 71),
-        ("c", "b", "database", "api", 70),
-        ("b", "a", "database", "api", 30),
-    ]
-    assert [r.incident.id for r in recurrences(catalog, 70)] == ["c", "b"]
-    assert [r.incident.id for r in recurrences(catalog, 29)] == []
-    assert set(by_incident(found)) == {"b", "c", "d"}
+    words = "same words: pool, exhausted"
+    related: Related = {
+        "a": [("b", 0.5, [words, "service: api"])],
+        "b": [("a", 0.5, [words, "service: api"]), ("c", 0.3, [words])],
+        # Linked by a service and a category only: not a repeat.
+        "d": [("b", 0.4, ["service: web", "category: network"])],
+        "c": [("b", 0.3, [words]), ("a", 0.2, [words, "category: database"])],
+    }
+    found = recurrences(catalog, related, 90)
+    pairs = [(r.incident.id, r.previous.id, r.reasons, r.days) for r in found]
+    # One row per pair with all its reasons; c-a is 100 days apart, past the window.
+    assert pairs == [("c", "b", (words,), 70), ("b", "a", (words, "service: api"), 30)]
+    assert [r.incident.id for r in recurrences(catalog, related, 100)] == ["c", "c", "b"]
+    assert [r.incident.id for r in recurrences(catalog, related, 29)] == []
+    assert set(by_incident(found)) == {"b", "c"}
     with pytest.raises(ValueError, match="0 or more"):
-        recurrences(catalog, -1)
+        recurrences(catalog, related, -1)
 
 
-def test_recurrences_scale_subquadratically() -> None:
+def test_recurrences_cost_is_linear_in_the_related_lists() -> None:
     start = date(2020, 1, 1)
     records = tuple(
         _pm(f"i{n:05d}", start + timedelta(days=n // 10), ("api",), ("database",))
         for n in range(20_000)
     )
-    found = recurrences(Catalog(records), 90)
+    related: Related = {
+        pm.id: [(records[n - 1].id, 0.5, ["same words: pool, exhausted"])] if n else []
+        for n, pm in enumerate(records)
+    }
+    found = recurrences(Catalog(records), related, 90)
     assert len(found) == 19_999  # one pair per incident after the first, not all pairs
 
 
@@ -463,16 +472,25 @@ def test_lessons_and_root_causes_link_back(build_site: BuildSite) -> None:
 
 
 def test_recurrence_is_flagged_on_the_later_incident(build_site: BuildSite) -> None:
+    cause = "root_cause_categories: [database]\nsummary: The connection pool was exhausted.\n"
     files = dict(
         [
             incident("first", "2024-01-01", categories="[database]"),
             incident("second", "2024-02-15", categories="[database]"),
+            incident("third", "2024-02-20", categories="[database]"),
         ]
     )
+    for name in list(files)[:2]:
+        files[name] = files[name].replace("categories: [database]\n", cause)
+        files[name] = re.sub(r"summary: Summary of \w+\.\n", "", files[name])
     site = build_site(files, strict=True)
     second = parse_html(site.page("postmortems/2024-02-15-second/"))
     assert "This has happened before Incident first (2024-01-01, 45 days earlier)" in second.text
-    assert "database on checkout" in second.text
+    assert "Why: same words: connection, exhausted, pool" in second.text
+    assert "service: checkout" in second.text
+    # The third shares the service, category and trigger only: not a repeat.
+    third = parse_html(site.page("postmortems/2024-02-20-third/"))
+    assert "This has happened before" not in third.text
     assert ("a", {"href": "../2024-01-01-first/"}) in second.tags
     assert (
         "This has happened before"

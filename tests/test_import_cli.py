@@ -255,3 +255,18 @@ def test_an_imported_draft_lints_clean_apart_from_warnings(
     assert "warning: needs review: severity, services still empty" in report
     assert "has no owner" in report  # a reminder on a draft, an error once published
     assert "link target 'PM2019-009%20-%20old.md' does not exist" in report
+
+
+def test_out_defaults_to_the_sites_folder_and_the_review_stays_outside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: S\nplugins:\n  - postmortems:\n      source: incidents\n", encoding="utf-8"
+    )
+    argv = ["import", str(LAYOUT), "--config", str(config)]
+    inside = tmp_path / "incidents" / "review.md"
+    assert main([*argv, "--review", str(inside)]) == 2
+    assert "would be read as a postmortem" in capsys.readouterr().err
+    assert main(argv) == 0
+    assert (tmp_path / "incidents" / WRITTEN).is_file()

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import BuildSite, Site, parse_html, postmortem
 from mkdocs_postmortems.analysis.recurrence import recurrences
+from mkdocs_postmortems.analysis.related import Related
 from mkdocs_postmortems.core.catalog import Settings, build_catalog
 from mkdocs_postmortems.core.model import Postmortem
 from mkdocs_postmortems.views import charts, insights
@@ -146,9 +147,11 @@ def test_numbers_are_medians_and_percentiles_computed_by_hand(site: Site) -> Non
     assert "Category Incidents software-bug 2 configuration-error 1 database 1" in text
     assert f"Service Incidents api 3 {HOSTILE} 1 db 1" in text
     assert "Detected by Incidents monitoring-alert 2 customer-report 1 not recorded 1" in text
-    # Bravo repeats Alpha: same category and service, 26 days apart.
-    assert "Incident Happened before Category Service Days apart" in text
-    assert "Bravo outage Alpha outage software-bug api 26" in text
+    # Bravo repeats Alpha: shared words, category and service, 26 days apart, one row.
+    assert "Incident Happened before Why Days apart" in text
+    assert "Bravo outage Alpha outage same words: outage, " in text
+    assert "; category: software-bug; service: api 26" in text
+    assert text.count("Bravo outage Alpha outage") == 1
     assert "1 incident happened before" in text
 
 
@@ -260,14 +263,19 @@ def test_recurrences_can_be_given_by_the_caller() -> None:
         ],
         Settings(today=date(2024, 10, 1)),
     )
-    found = recurrences(catalog, window=30)
+    related: Related = {"two": [("one", 0.4, ["same words: edge, cache", "service: edge"])]}
+    found = recurrences(catalog, related, window=30)
     assert [(r.incident.id, r.previous.id, r.days) for r in found] == [("two", "one", 19)]
-    assert recurrences(catalog, window=10) == []
+    assert recurrences(catalog, related, window=10) == []
     page = insights.insights_page(catalog, Layout(), recurring=[]).page.markdown
-    assert "No incident shares a root-cause category and a service" in page
-    page = insights.insights_page(catalog, Layout(), window=30).page.markdown
+    assert "No incident repeats an earlier one at most 90 days before it" in page
+    page = insights.insights_page(catalog, Layout(), found, window=30).page.markdown
     assert "1 incident happened before" in page
-    assert "[two](postmortems/two.md) | [one](postmortems/one.md)" in page
+    assert "at most 30 days before it" in page
+    assert (
+        "[two](postmortems/two.md) | [one](postmortems/one.md) | "
+        "same words&#58; edge&#44; cache&#59; service&#58; edge | 19"
+    ) in page
 
 
 def test_a_ranking_without_values_has_no_chart() -> None:

@@ -144,3 +144,56 @@ def test_materials_search_box_finds_root_causes_and_tags(chromium: Any, served: 
         assert any("postmortems/2024-06-01-replica-failover/" in link for link in links), links
         page.keyboard.press("Escape")
     page.close()
+
+
+def test_results_mark_matched_words_only_and_say_why(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    page.goto(f"{served}/search/?query=users could not sign in")
+    page.wait_for_selector("#pm-search[data-ready=true]", timeout=15000)
+    assert _titles(page)[0] == "Authentication outage from a missing index on the user table"
+    first = page.locator(".pm-search__result").first
+    marked = {m.lower() for m in first.locator("mark").all_inner_texts()}
+    assert marked, "the matched word is marked"
+    assert not marked & {"in", "could", "not", "cold"}, marked
+    assert first.locator(".pm-search__why").inner_text().startswith("Why: ")
+    # One chip per value, even when a value is both a category and a tag ("database").
+    chips = [c.lower() for c in first.locator(".pm-chip").all_inner_texts()]
+    assert "database" in chips
+    assert len(chips) == len(set(chips)), chips
+    page.close()
+
+
+def test_misspelt_words_are_corrected_as_on_the_command_line(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    page.goto(f"{served}/search/?query=databse indx")
+    page.wait_for_selector("#pm-search[data-ready=true]", timeout=15000)
+    # `postmortems search "databse indx"` on these files lists the same two, in this order.
+    assert _titles(page) == [
+        "Authentication outage from a missing index on the user table",
+        "Order history timeouts from a slow query",
+    ]
+    assert "Showing results for “database index”" in page.inner_text("#pm-search-status")
+    page.close()
+
+
+def test_header_box_answers_incidents_and_hands_over(chromium: Any, served: str) -> None:
+    page = chromium.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{served}/")
+    page.click("input.md-search__input")
+    page.keyboard.type("users could not sign in")
+    page.wait_for_selector(".pm-header-results[data-query='users could not sign in']")
+    box = page.locator(".pm-header-results")
+    first = box.locator(".md-search-result__link").first
+    assert first.get_attribute("href").endswith("postmortems/2024-03-08-auth-outage/")
+    assert "Why: " in first.inner_text()
+    marked = {m.lower() for m in box.locator("mark").all_inner_texts()}
+    assert not marked & {"in", "could", "not"}, marked
+    # The compact data, not every incident's body in Material's index.
+    assert any(url.endswith("search-data.json.gz") for url in requests)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#pm-search[data-ready=true]", timeout=15000)
+    assert page.input_value("#pm-search-q") == "users could not sign in"
+    assert _titles(page)[0] == "Authentication outage from a missing index on the user table"
+    page.close()

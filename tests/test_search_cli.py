@@ -14,6 +14,7 @@ import pytest
 from conftest import FIXTURES, REPO
 from mkdocs_postmortems.cli.commands.search import refresh, site_from_args
 from mkdocs_postmortems.cli.main import build_parser, main
+from mkdocs_postmortems.search.store import FORMAT
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 SEED_ID = "2024-03-08-auth-outage"
@@ -151,6 +152,17 @@ def test_bad_usage_exit_2(
     assert "Traceback" not in captured.err
 
 
+def test_every_hit_says_why(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hits = search_json(site, capsys, "missing index")
+    assert hits[0]["id"] == SEED_ID
+    assert "root cause: missing, index" in hits[0]["why"]
+    assert "tag: missing-index" in hits[0]["why"]
+    assert all(hit["why"] for hit in hits)
+    # Stop words match nothing, so they are never a reason.
+    hits = search_json(site, capsys, "users could not sign in")
+    assert not any(" could" in why or " not" in why for hit in hits for why in hit["why"])
+
+
 def test_similar(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(site, "similar", SEED_ID, "--json") == 0
     rows = json.loads(capsys.readouterr().out)
@@ -158,6 +170,8 @@ def test_similar(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert rows[0]["title"] == "Order history timeouts from a slow query"
     assert rows[0]["date"] == "2023-11-02"
     assert "tag: missing-index" in rows[0]["shared"]
+    assert rows[0]["shared"][0].startswith("same words: ")
+    assert "index" in rows[0]["shared"][0]
     assert rows[0]["url"] == "https://kb.example.com/postmortems/2023-11-02-orders-slow-query/"
     assert run(site, "similar", "2024-01-15-gateway-cert-expired") == 0
     assert capsys.readouterr().out.startswith(
@@ -174,7 +188,7 @@ def test_index_lives_in_cache_dir_and_follows_edits(
     site: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     search_json(site, capsys, "missing index")
-    assert (site / ".cache" / "postmortems" / "search-v1" / "CURRENT").is_file()
+    assert (site / ".cache" / "postmortems" / f"search-v{FORMAT}" / "CURRENT").is_file()
     (site / "postmortems" / "2024-04-10-k8s-oom.md").unlink()
     assert run(site, "search", "kubernetes") == 1
 

@@ -1,46 +1,126 @@
-"""Related incidents: sensible on the fixtures, deterministic, bounded work on large corpora."""
+"""Related incidents: sensible, with reasons, never from placeholders, bounded work at scale."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import date
 
 from mkdocs_postmortems.analysis.related import BUDGET, Features, candidate_cap, compute_related
+from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.search.documents import features
 
 
 def ids(items: list[tuple[str, float, list[str]]]) -> list[str]:
     return [other for other, _score, _why in items]
 
 
-def test_shared_facets_and_words_rank_first() -> None:
+def doc(ident: str, facets: tuple[str, ...], *stems: str) -> Features:
+    return Features(ident, facets, stems, (1.0,) * len(stems), stems)
+
+
+def record(ident: str, **fields: object) -> Postmortem:
+    values: dict[str, object] = {
+        "id": ident,
+        "path": f"{ident}.md",
+        "title": "Outage",
+        "date": date(2024, 1, 1),
+        "status": "published",
+        "severity": "SEV2",
+        "summary": "",
+        "root_cause": "",
+        "services": (),
+        "body": "",
+        **fields,
+    }
+    return Postmortem(**values)  # type: ignore[arg-type]
+
+
+def test_shared_words_and_facets_rank_first_with_their_reasons() -> None:
     docs = [
-        Features("a", ("database",), ("users-db",), ("missing-index",), ("index", "query", "slow")),
-        Features(
-            "b", ("database",), ("orders-db",), ("missing-index",), ("index", "query", "scan")
-        ),
-        Features("c", ("database",), ("users-db",), ("replication",), ("replica", "lag")),
-        Features("d", ("network",), ("edge",), ("bgp",), ("route", "leak", "query")),
-        Features("e", ("database",), (), (), ("disk",)),
+        doc("a", ("c:database", "s:users-db"), "index", "query", "slow", "login"),
+        doc("b", ("c:database", "s:orders-db"), "index", "query", "scan"),
+        doc("c", ("c:database", "s:users-db"), "replica", "lag"),
+        doc("d", ("c:network",), "route", "leak", "bgp"),
+        doc("e", ("c:network",), "route", "leak", "dns"),
+        doc("f", ("c:capacity",), "disk", "full"),
     ]
     related = compute_related(docs)
     assert ids(related["a"]) == ["b", "c"]
-    assert related["a"][0][2] == ["tag: missing-index", "category: database", "2 root-cause words"]
-    # One shared word or one shared category alone is not "seen before".
-    assert related["d"] == []
-    assert related["e"] == []
-    # Symmetric pairs, best first.
-    assert "a" in ids(related["b"])
+    assert related["a"][0][2] == ["same words: index, query", "category: database"]
+    assert related["a"][1][2] == ["category: database", "service: users-db"]
+    assert ids(related["d"]) == ["e"]
+    assert related["f"] == []
+
+
+def test_one_shared_word_or_facet_alone_is_not_related() -> None:
+    docs = [
+        doc("a", ("s:kubernetes",), "cloudwatch", "logs"),
+        doc("b", ("s:kubernetes",), "traefik", "ingress"),
+        doc("c", (), "cloudwatch", "billing"),
+    ]
+    assert compute_related(docs) == {"a": [], "b": [], "c": []}
+
+
+def test_placeholders_and_empty_values_never_count() -> None:
+    placeholder = "TODO: the source does not say what was wrong; write the root cause here."
+    first = record(
+        "first",
+        title="Logs not shipped",
+        root_cause=placeholder,
+        services=("TODO-service",),
+        trigger="unknown",
+        tags=("tbd",),
+    )
+    second = record(
+        "second",
+        title="Certificate expired",
+        root_cause=placeholder,
+        services=("TODO-service",),
+        trigger="unknown",
+        tags=("tbd",),
+    )
+    found = [features(first), features(second)]
+    assert found[0].facets == ()
+    assert "todo" not in found[0].words
+    assert "sourc" not in found[0].words
+    assert compute_related(found) == {"first": [], "second": []}
+
+
+def test_titles_and_symptoms_find_a_recurrence_whose_cause_is_unknown() -> None:
+    # The dfds "logs not shipped to CloudWatch" twins: titles and summaries only.
+    first = record(
+        "2021-logs",
+        title="Logs from Kubernetes workloads not being shipped to CloudWatch Logs",
+        summary="Fluentd stopped shipping logs after an annotation was overwritten.",
+        services=("TODO-service",),
+    )
+    second = record(
+        "2023-logs",
+        title="Logs not being shipped to CloudWatch",
+        summary="After a Fluentd upgrade, logs were sporadically not shipped.",
+        services=("TODO-service",),
+    )
+    other = record(
+        "2022-nodes",
+        title="Two Kubernetes nodes went into NotReady state",
+        summary="A node ran out of memory.",
+        services=("TODO-service",),
+    )
+    related = compute_related([features(first), features(second), features(other)])
+    assert ids(related["2023-logs"]) == ["2021-logs"]
+    (reason,) = related["2023-logs"][0][2]
+    assert reason.startswith("same words: ")
+    assert {"cloudwatch", "shipped", "logs", "fluentd"} <= set(reason[12:].split(", "))
 
 
 def test_deterministic_whatever_the_input_order() -> None:
     rng = random.Random(3)
     docs = [
-        Features(
+        doc(
             f"pm-{n:04d}",
-            (rng.choice("abcde"),),
-            (f"svc{rng.randrange(30)}",),
-            (f"tag{rng.randrange(40)}",),
-            tuple(f"w{rng.randrange(300)}" for _ in range(8)),
+            (f"c:{rng.choice('abcde')}", f"s:svc{rng.randrange(30)}", f"t:tag{rng.randrange(40)}"),
+            *sorted({f"w{rng.randrange(300)}" for _ in range(8)}),
         )
         for n in range(600)
     ]
@@ -57,12 +137,15 @@ def test_work_per_postmortem_is_bounded() -> None:
     count = 5000
     rng = random.Random(5)
     docs = [
-        Features(
+        doc(
             f"pm-{n:05d}",
-            (rng.choice(["database", "network", "capacity"]),),
-            (f"svc{rng.randrange(40)}",),
-            (f"tag{rng.randrange(60)}", "customer-facing"),
-            tuple(f"w{rng.randrange(3000)}" for _ in range(30)),
+            (
+                f"c:{rng.choice(['database', 'network', 'capacity'])}",
+                f"s:svc{rng.randrange(40)}",
+                f"t:tag{rng.randrange(60)}",
+                "t:customer-facing",
+            ),
+            *sorted({f"w{rng.randrange(3000)}" for _ in range(30)}),
         )
         for n in range(count)
     ]

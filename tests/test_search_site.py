@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, BuildSite, parse_html, postmortem
+from mkdocs_postmortems.search.store import FORMAT
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
 
@@ -30,7 +31,12 @@ def test_related_incidents_on_pages(build_site: BuildSite) -> None:
     links = [a.get("href") for tag, a in parsed.tags if tag == "a"]
     first = links.index("../2023-11-02-orders-slow-query/")
     assert first < links.index("../2024-06-01-replica-failover/")
-    assert "shared category: performance, category: database, tag: missing-index" in parsed.text
+    why = [t for t in parsed.text.split("Why: ")[1:] if "missing" in t]
+    assert why, parsed.text
+    words, *facets = why[0].split(" Writes failed")[0].split("; ")
+    named = words.removeprefix("same words: ").split(" (+")[0]
+    assert {"query", "slow", "index"} <= set(named.split(", "))
+    assert {"tag: missing-index", "category: performance"} <= set(facets)
     # Nothing in the fixtures shares enough with the out-of-memory incident.
     oom = parse_html(site.page("postmortems/2024-04-10-k8s-oom/")).text
     assert "Seen before" not in oom
@@ -68,7 +74,7 @@ def test_build_logs_one_summary_line_and_reuses_the_index(
 
 def test_index_is_never_published(build_site: BuildSite) -> None:
     site = build_site(fixture_files())
-    assert (site.root / ".cache" / "postmortems" / "search-v1" / "CURRENT").is_file()
+    assert (site.root / ".cache" / "postmortems" / f"search-v{FORMAT}" / "CURRENT").is_file()
     published = [p.name for p in site.site_dir.rglob("*")]
     assert not any(name.endswith((".toc", ".seg")) or name == "manifest.json" for name in published)
 
@@ -96,11 +102,16 @@ def test_search_page_and_data(build_site: BuildSite) -> None:
     assert (site.site_dir / "assets/postmortems/minisearch-LICENSE.txt").is_file()
     data = json.loads((site.site_dir / "assets/postmortems/search-data.json").read_text())
     assert data["fields"][0] == "url"
-    assert data["fields"][-1] == "cause"
+    assert data["fields"][-2:] == ["cause", "text"]
     rows = {row[0]: row for row in data["docs"]}
     seed = rows["postmortems/2024-03-08-auth-outage/"]
     assert seed[1].startswith("Authentication outage")
     assert "missing index in the user table" in seed[8]
+    assert "30% of users could not log in" in seed[9]
+    # Whoosh's stems and stop words, so the page's index holds the CLI's terms.
+    assert data["stems"]["users"] == "user"
+    assert data["stems"]["index"] == ""
+    assert {"could", "not", "in"} <= set(data["stopWords"])
     assert [data["facets"]["tag"][n] for n in seed[5]][:3] == [
         "database",
         "authentication",
@@ -119,8 +130,25 @@ def test_search_page_can_be_turned_off(build_site: BuildSite) -> None:
     assert not (site.site_dir / "assets/postmortems/search-data.json").exists()
 
 
-def test_root_causes_and_tags_are_in_materials_search_index(build_site: BuildSite) -> None:
+def test_incidents_leave_materials_index_for_the_compact_data(build_site: BuildSite) -> None:
     site = build_site(fixture_files())
+    index = json.loads((site.site_dir / "search/search_index.json").read_text())
+    assert not any(doc["location"].startswith("postmortems/") for doc in index["docs"])
+    # The search page itself is kept out of Material's index.
+    assert not any(doc["location"].startswith("search/") for doc in index["docs"])
+    # Every page wires the header box to the compact data and the search page.
+    html = parse_html(site.page("postmortems/2024-03-08-auth-outage/"))
+    (config,) = [a for tag, a in html.tags if a.get("id") == "pm-search-config"]
+    assert config["data-index"] == "../../assets/postmortems/search-data.json"
+    assert config["data-page"] == "../../search/"
+    scripts = [a.get("src") for tag, a in html.tags if tag == "script" and a.get("src")]
+    assert "../../assets/postmortems/search.js" in scripts
+
+
+def test_without_a_search_page_root_causes_stay_in_materials_index(
+    build_site: BuildSite,
+) -> None:
+    site = build_site(fixture_files(), plugin={"search_page": ""})
     index = json.loads((site.site_dir / "search/search_index.json").read_text())
     texts = " ".join(doc["text"] for doc in index["docs"])
     assert "missing index in the user table made the authentication query slow" in texts
@@ -128,8 +156,7 @@ def test_root_causes_and_tags_are_in_materials_search_index(build_site: BuildSit
     # The block is for the search index only; readers see the card.
     html = site.page("postmortems/2024-03-08-auth-outage/")
     assert '<section class="pm-search-terms" hidden>' in html
-    # The search page itself is kept out of Material's index.
-    assert not any(doc["location"].startswith("search/") for doc in index["docs"])
+    assert 'id="pm-search-config"' not in html
 
 
 def test_search_data_escapes_markup(build_site: BuildSite) -> None:

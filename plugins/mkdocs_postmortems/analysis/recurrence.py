@@ -1,30 +1,32 @@
-"""Find incidents that happened before: same root-cause category and service within a window.
+"""Find incidents that happened before: an earlier related incident within a window of days.
 
-Incidents are grouped by (category, service) and each group is scanned in date order, so the
-cost is O(n log n) in the number of (incident, category, service) triples, never quadratic.
-Each incident is paired with the nearest earlier incident of each group it belongs to.
+A recurrence is a pair of incidents, the later one and an earlier one at most `window` days
+before it, that related-incident ranking links (so the pair scored above its threshold on at
+least two pieces of shared evidence) and that share words of their title, summary, impact, root
+cause or contributing factors: a similar cause or similar symptoms, not only a service name or
+a category. Each pair appears once, with every reason. The cost is that of reading the related
+lists: linear in the number of incidents.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import pairwise
 
 from ..core.catalog import Catalog
-from ..core.model import Postmortem, known
+from ..core.model import Postmortem
+from .related import WORDS_REASON, Related
 
 DEFAULT_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
 class Recurrence:
-    """`incident` repeats `previous`: both share `category` and `service`, `days` apart."""
+    """`incident` repeats `previous`, `days` after it, for `reasons` (shared words, facets)."""
 
     incident: Postmortem  # the later one
-    previous: Postmortem  # the nearest earlier one in the same (category, service) group
-    category: str
-    service: str
+    previous: Postmortem
+    reasons: tuple[str, ...]
 
     @property
     def days(self) -> int:
@@ -36,24 +38,25 @@ def _order(pm: Postmortem) -> tuple[object, ...]:
     return (pm.date, pm.started.isoformat() if pm.started else "", pm.id)
 
 
-def recurrences(catalog: Catalog, window: int = DEFAULT_WINDOW_DAYS) -> list[Recurrence]:
+def recurrences(
+    catalog: Catalog, related: Related, window: int = DEFAULT_WINDOW_DAYS
+) -> list[Recurrence]:
     """Return every recurrence in `catalog` within `window` days, newest incident first."""
     if window < 0:
         raise ValueError(f"the recurrence window must be 0 or more days, not {window}")
-    groups: dict[tuple[str, str], list[Postmortem]] = defaultdict(list)
-    for pm in catalog:
-        # A placeholder service ("TODO-service") is not a service two incidents share.
-        for category in dict.fromkeys(known(pm.root_cause_categories)):
-            for service in dict.fromkeys(known(pm.services)):
-                groups[(category, service)].append(pm)
     found: list[Recurrence] = []
-    for (category, service), members in groups.items():
-        members.sort(key=_order)
-        for previous, incident in pairwise(members):
-            if (incident.date - previous.date).days <= window:
-                found.append(Recurrence(incident, previous, category, service))
-    found.sort(key=lambda r: (r.category, r.service))
-    found.sort(key=lambda r: _order(r.incident), reverse=True)  # stable: groups stay in order
+    for pm in catalog:
+        for other_id, _score, reasons in related.get(pm.id, []):
+            previous = catalog.get(other_id)
+            if previous is None or _order(previous) >= _order(pm):
+                continue
+            if (pm.date - previous.date).days > window:
+                continue
+            if any(reason.startswith(WORDS_REASON) for reason in reasons):
+                found.append(Recurrence(pm, previous, tuple(reasons)))
+    # Newest incident first; for one incident, its nearest earlier incident first.
+    found.sort(key=lambda r: _order(r.previous), reverse=True)
+    found.sort(key=lambda r: _order(r.incident), reverse=True)
     return found
 
 

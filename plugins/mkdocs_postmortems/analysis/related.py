@@ -1,50 +1,65 @@
-"""Rank "seen before" incidents for every postmortem at once, in sub-quadratic time.
+"""Rank "seen before" incidents for every postmortem at once, with reasons, in linear time.
 
-Each postmortem has keys: its root-cause categories, services, tags and root-cause key terms.
-A key shared by two postmortems counts by its kind and its rarity (inverse document frequency).
-Candidates come from an inverted index over the keys, so a postmortem is only compared with
-postmortems that share a key with it, read rarest key first up to a fixed budget of postings;
-keys held by many postmortems (a category such as "database" in a large corpus) still count in
-the score but do not propose candidates. The work per postmortem is bounded, so the whole is
-linear in the number of postmortems instead of quadratic. A loop of one Whoosh
-`more_like` query per postmortem was measured at 2.5 to 5 ms each (about 50 s at 10,000).
+Each postmortem is described by its words (stemmed, from the title, summary, impact, root
+cause, contributing factors and trigger, each field with its own weight) and its facets
+(root-cause categories, services, tags, trigger). Placeholders and empty values are never part
+of it, so two imported files sharing `TODO-service` share nothing.
+
+Two postmortems are compared by two cosines, weighted and added: words (tf-idf: a word shared
+by few postmortems counts more than a common one) and facets (idf-weighted too). Pairs under a
+threshold are not shown, nor pairs justified only by one shared word or one shared facet: noise
+is worse than nothing for an engineer mid-incident. A semantic signal (wordllama vectors) was
+measured and added nothing on the judged sets (benchmarks/semantic_probe.py), so it is not used.
+
+Candidates come from an inverted index over words and facets, read rarest key first up to a
+fixed budget of postings per postmortem, so a postmortem is only compared with a bounded number
+of others and the whole is linear in the number of postmortems. A loop of one Whoosh `more_like`
+query per postmortem was measured at 2.5 to 5 ms each (about 50 s at 10,000).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 KEEP = 10  # related incidents kept per postmortem; pages show fewer
-_KIND_WEIGHTS = {"c": 1.5, "s": 1.0, "t": 1.0, "r": 0.7}
-_KIND_LABELS = {"c": "category", "s": "service", "t": "tag", "r": "root cause"}
-_SHORTLIST = 40  # candidates scored exactly per postmortem
+_SHORTLIST = 25  # candidates scored exactly per postmortem
 BUDGET = 400  # postings read per postmortem to propose candidates: the work stays linear
+
+# Weights tuned on the judged groups of benchmarks/data (python benchmarks/relevance.py).
+WORD_WEIGHT = 1.0
+FACET_WEIGHT = 0.6
+THRESHOLD = 0.12  # a pair scoring less is not shown
+_FACET_KINDS = {"c": 1.5, "s": 1.0, "t": 1.0, "x": 0.5}
+_FACET_LABELS = {"c": "category", "s": "service", "t": "tag", "x": "trigger"}
+_REASON_WORDS = 5  # shared words named in a reason
+WORDS_REASON = "same words: "
+"""How the reason naming shared words starts (recurrences require one)."""
 
 
 @dataclass(frozen=True)
 class Features:
-    """What is compared between postmortems (all lowercase; terms are stemmed words)."""
+    """What is compared between postmortems.
+
+    `words` are stems with the field weight of each (`weights`) and the word as written
+    (`shown`); `facets` are `kind:value` keys (c category, s service, t tag, x trigger).
+    """
 
     id: str
-    categories: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    terms: tuple[str, ...] = ()
+    facets: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    weights: tuple[float, ...] = ()
+    shown: tuple[str, ...] = ()
 
     def keyset(self) -> set[str]:
-        """Return the keys of this postmortem, each prefixed by its kind."""
-        return (
-            {f"c:{v}" for v in self.categories}
-            | {f"s:{v}" for v in self.services}
-            | {f"t:{v}" for v in self.tags}
-            | {f"r:{v}" for v in self.terms}
-        )
+        """Return the keys of this postmortem: facets, and words prefixed by `w:`."""
+        return set(self.facets) | {f"w:{word}" for word in self.words}
 
 
-# id -> [(other id, score, reasons such as "tag: database")], best first
+# id -> [(other id, score, reasons such as "service: kiam")], best first
 Related = dict[str, list[tuple[str, float, list[str]]]]
 
 
@@ -53,75 +68,134 @@ def candidate_cap(total: int) -> int:
     return max(100, int(2 * math.sqrt(total)))
 
 
+@dataclass(frozen=True)
+class _Doc:
+    features: Features
+    words: dict[str, float]  # stem -> field weight x idf
+    word_norm: float
+    facets: dict[str, float]  # key -> kind weight x idf
+    facet_norm: float
+    shown: dict[str, str]
+
+
+def _idf(total: int, count: int) -> float:
+    return math.log(1 + (total - count + 0.5) / (count + 0.5))
+
+
+def _prepare(docs: Sequence[Features]) -> tuple[list[_Doc], dict[str, list[int]]]:
+    total = len(docs)
+    postings: dict[str, list[int]] = {}
+    for number, doc in enumerate(docs):
+        for key in sorted(doc.keyset()):
+            postings.setdefault(key, []).append(number)
+    prepared = []
+    for doc in docs:
+        words: dict[str, float] = {}
+        for word, weight in zip(doc.words, doc.weights, strict=True):
+            words[word] = max(
+                words.get(word, 0.0), weight * _idf(total, len(postings[f"w:{word}"]))
+            )
+        facets = {
+            key: _FACET_KINDS.get(key[0], 1.0) * _idf(total, len(postings[key]))
+            for key in doc.facets
+        }
+        prepared.append(
+            _Doc(
+                doc,
+                words,
+                math.sqrt(sum(v * v for v in words.values())) or 1.0,
+                facets,
+                math.sqrt(sum(v * v for v in facets.values())) or 1.0,
+                dict(zip(doc.words, doc.shown, strict=True)),
+            )
+        )
+    return prepared, postings
+
+
+def _score(mine: _Doc, other: _Doc) -> tuple[float, int]:
+    """Return the score of a pair and how many words and facets it shares (its evidence)."""
+    words = mine.words.keys() & other.words.keys()
+    facets = mine.facets.keys() & other.facets.keys()
+    if len(words) + len(facets) < 2:
+        return 0.0, len(words) + len(facets)
+    word_dot = sum(mine.words[w] * other.words[w] for w in words)
+    facet_dot = sum(mine.facets[k] * other.facets[k] for k in facets)
+    score = WORD_WEIGHT * word_dot / (mine.word_norm * other.word_norm) + (
+        FACET_WEIGHT * facet_dot / (mine.facet_norm * other.facet_norm)
+    )
+    return score, len(words) + len(facets)
+
+
 def compute_related(
     docs: Sequence[Features], keep: int = KEEP, work: Counter[str] | None = None
 ) -> Related:
-    """Return the best `keep` related postmortems of every postmortem in `docs`.
+    """Return the best `keep` related postmortems of every postmortem in `docs`, with reasons.
 
-    Two postmortems are related when they share a facet and at least one more key, or three
-    root-cause words. The result depends only on `docs`, so cached and fresh results are identical.
+    The result depends only on `docs`, so cached and fresh results are identical.
     """
     ordered = sorted(docs, key=lambda d: d.id)
-    total = len(ordered)
-    keys = [d.keyset() for d in ordered]
-    # Facet keys and root-cause words apart, so "is this enough?" is two set sizes.
-    facets = [{k for k in doc_keys if k[0] != "r"} for doc_keys in keys]
-    postings: dict[str, list[int]] = {}
-    for number, doc_keys in enumerate(keys):
-        for key in sorted(doc_keys):
-            postings.setdefault(key, []).append(number)
-    cap = candidate_cap(total)
-    weight = {
-        key: _KIND_WEIGHTS[key[0]] * math.log(1 + total / len(posting))
-        for key, posting in postings.items()
-    }
+    prepared, postings = _prepare(ordered)
+    cap = candidate_cap(len(ordered))
     result: Related = {}
-    for number, doc in enumerate(ordered):
-        mine, my_facets = keys[number], facets[number]
-        counts: Counter[int] = Counter()
-        common: list[str] = []
+    for number, mine in enumerate(prepared):
+        keys = mine.features.keyset()
         proposed = 0
-        # Rarest keys first: they are the strongest evidence, and once the budget of
-        # candidates is spent the more common keys add none (they still count in scores).
-        for key in sorted(mine, key=lambda k: (len(postings[k]), k)):
+        votes: dict[int, float] = {}
+        common: list[str] = []
+        # Rarest keys first: they are the strongest evidence, and once the budget of postings
+        # is spent the more common keys propose no one (they still count in exact scores).
+        for key in sorted(keys, key=lambda k: (len(postings[k]), k)):
             posting = postings[key]
             if len(posting) > cap:
                 common.append(key)
             elif proposed + len(posting) <= BUDGET or not proposed:
-                counts.update(posting)
+                weight = mine.words.get(key[2:], 0.0) if key[0] == "w" else mine.facets[key]
+                for other in posting:
+                    votes[other] = votes.get(other, 0.0) + weight
                 proposed += len(posting)
-        if len(counts) <= keep:
+        if len(votes) <= keep:
             # Nothing rare is shared: fall back to the rarest common keys, a bounded slice each.
             for key in sorted(common, key=lambda k: (len(postings[k]), k))[:3]:
-                counts.update(postings[key][:cap])
-        counts.pop(number, None)
+                for other in postings[key][:cap]:
+                    votes[other] = votes.get(other, 0.0) + 1e-6
+        votes.pop(number, None)
         if work is not None:
             work["postings"] += proposed
-            work["candidates"] += len(counts)
-            work["scored"] += min(len(counts), _SHORTLIST)
+            work["candidates"] += len(votes)
+            work["scored"] += min(len(votes), _SHORTLIST)
         scored = []
-        for other, _ in counts.most_common(_SHORTLIST):
-            shared = mine & keys[other]
-            shared_facets = len(my_facets & facets[other])
-            words = len(shared) - shared_facets
-            # A shared facet plus anything else, or three shared root-cause words: one shared
-            # word ("after", "user") or one shared category alone says little about the cause.
-            if not ((shared_facets and len(shared) >= 2) or words >= 3):
-                continue
-            scored.append((-sum(map(weight.__getitem__, shared)), ordered[other].id, shared))
-        scored.sort(key=lambda item: (item[0], item[1]))
-        result[doc.id] = [
-            (other_id, round(-negative, 4), _reasons(shared, weight))
-            for negative, other_id, shared in scored[:keep]
+        for other, _ in heapq.nlargest(_SHORTLIST, votes.items(), key=_most_votes):
+            score, evidence = _score(mine, prepared[other])
+            # One shared word ("outage", "kubernetes") or one shared facet alone says little
+            # about the cause; two pieces of evidence of any kind, scoring enough, do.
+            if evidence >= 2 and score >= THRESHOLD:
+                scored.append((-score, ordered[other].id, other))
+        scored.sort()
+        result[mine.features.id] = [
+            (other_id, round(-negative, 4), _reasons(mine, prepared[other]))
+            for negative, other_id, other in scored[:keep]
         ]
     return result
 
 
-def _reasons(shared: set[str], weight: dict[str, float]) -> list[str]:
-    # Facets are shown by name; shared root-cause words are stems, so they are summarised.
-    named = sorted((k for k in shared if k[0] != "r"), key=lambda k: (-weight[k], k))
-    reasons = [f"{_KIND_LABELS[k[0]]}: {k[2:]}" for k in named[:3]]
-    words = sum(1 for k in shared if k[0] == "r")
+def _most_votes(item: tuple[int, float]) -> tuple[float, int]:
+    return (item[1], -item[0])
+
+
+def _strongest_first(
+    shared: set[str], mine: dict[str, float], other: dict[str, float]
+) -> list[str]:
+    return sorted(shared, key=lambda key: (-mine[key] * other[key], key))
+
+
+def _reasons(mine: _Doc, other: _Doc) -> list[str]:
+    """Return why two postmortems are related: the strongest shared words, then facets."""
+    reasons = []
+    words = _strongest_first(mine.words.keys() & other.words.keys(), mine.words, other.words)
     if words:
-        reasons.append(f"{words} root-cause word{'s' if words != 1 else ''}")
+        named = [mine.shown.get(word, word) for word in words[:_REASON_WORDS]]
+        more = len(words) - len(named)
+        reasons.append(WORDS_REASON + ", ".join(named) + (f" (+{more})" if more > 0 else ""))
+    facets = _strongest_first(mine.facets.keys() & other.facets.keys(), mine.facets, other.facets)
+    reasons += [f"{_FACET_LABELS.get(key[0], 'facet')}: {key[2:]}" for key in facets[:4]]
     return reasons

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..core.catalog import Catalog
-from ..core.model import Postmortem
+from ..core.model import PLACEHOLDER, Postmortem
 from ..core.problems import Level, Problem
 from ..core.text import shorten
 
@@ -36,8 +36,6 @@ DEFAULT_BLAMELESS_WORDS: tuple[str, ...] = (
     "idiot",
     "lazy",
 )
-
-PLACEHOLDER = "TODO"
 
 # A required section is also satisfied by the front-matter field holding the same facts.
 _EQUIVALENT_FIELDS: dict[str, Callable[[Postmortem], object]] = {

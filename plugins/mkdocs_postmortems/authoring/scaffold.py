@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..core.model import PLACEHOLDER
 from ..core.schema import FIELDS, Field, Kind
 from ..core.text import slugify
 from ..core.vocabulary import Vocabularies
 from ..core.yaml_dump import inline, quote
-from .lint import PLACEHOLDER, LintConfig
+from .lint import LintConfig
 
 BODY_SECTIONS: tuple[tuple[str, str], ...] = (
     (

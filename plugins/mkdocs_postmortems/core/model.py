@@ -9,6 +9,9 @@ from datetime import date, datetime, timedelta
 
 from .problems import Problem
 
+PLACEHOLDER = "TODO"
+"""What the template and the importer write where a value is still to be filled in."""
+
 
 @dataclass(frozen=True)
 class ActionItem:

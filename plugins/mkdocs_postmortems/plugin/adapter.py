@@ -167,11 +167,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
             problems += [finding.problem for finding in run_rules(self.catalog, context)]
         self._findings = _report(problems, self._findings)
-        found = recurrences(self.catalog, self.options.recurrence_window)
-        self._recurrence_list = found
-        self._recurrences = by_incident(found)
         self._facets = facet_set(self.catalog)
         self._index()
+        found = recurrences(self.catalog, self._related, self.options.recurrence_window)
+        self._recurrence_list = found
+        self._recurrences = by_incident(found)
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
             self._add(files, config, uri, _body_source(pm.body))
@@ -291,6 +291,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # The site sidebar holds no incidents; hiding it gives the card room.
                 hide=["navigation"],
             )
+            if self.options.search_page:
+                # The header box finds incidents in the compact search data (search.js); in
+                # Material's index their bodies would weigh tens of MB at 10,000 and flood it.
+                page.meta["search"] = {**page.meta.get("search", {}), "exclude": True}
             return normalize_lists(pm.body)
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta.update(
@@ -318,8 +322,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         return fold_repeated(sanitize_html(html), pm)
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the theme's template environment for the search block of incident pages."""
+        """Keep the theme's environment; tell every page where the search page is (or none)."""
         self._env = env
+        page = (
+            files.get_file_from_path(self.options.search_page) if self.options.search_page else None
+        )
+        env.globals["pm_search_page"] = page.url if page is not None else ""
         return env
 
     # Before the search plugins (priority 0) index the page, so they see the search block.
@@ -330,11 +338,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
-            # Material's search indexes the page content only, not the card our template draws
-            # around it; without this block a root cause could not be found from its search box.
-            terms = search_terms(self.catalog, pm.id)
-            block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
-            page.content = (page.content or "") + block
+            if not self.options.search_page:
+                # Without the compact search data, Material's index is the only search: it
+                # indexes the page content only, not the card our template draws around it.
+                terms = search_terms(self.catalog, pm.id)
+                block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+                page.content = (page.content or "") + block
 
             def url_for(ident: str) -> str | None:
                 other = self.catalog.get(ident)

@@ -34,7 +34,7 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
     """Replace a controlled vocabulary (severity, trigger, ...) with your own list of values."""
 
     recurrence_window = c.Type(int, default=DEFAULTS.recurrence_window)
-    """Days within which incidents sharing a root-cause category and a service are recurrences."""
+    """Days within which an earlier related incident sharing cause or symptom words is a repeat."""
 
     build_date = c.Optional(c.Type(str))
     """The date "overdue" is measured against (YYYY-MM-DD); default SOURCE_DATE_EPOCH or today."""

@@ -14,10 +14,22 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis.related import Features
-from ..core.model import Postmortem, known
+from ..core.model import Postmortem, is_placeholder, known
+from .stopwords import STOP_WORDS
 
-STEMMED = StemmingAnalyzer()
-PLAIN = StandardAnalyzer()
+STEMMED = StemmingAnalyzer(stoplist=STOP_WORDS)
+PLAIN = StandardAnalyzer(stoplist=STOP_WORDS)
+
+# How much a word counts in related-incident matching, by the field it comes from: what
+# happened and why (title, root cause) over how it was described (summary, impact, factors).
+FIELD_WEIGHTS = {
+    "title": 1.0,
+    "root_cause": 1.0,
+    "summary": 0.6,
+    "impact": 0.5,
+    "factors": 0.6,
+    "trigger": 0.4,
+}
 
 
 def schema() -> Schema:
@@ -29,7 +41,9 @@ def schema() -> Schema:
         title=TEXT(analyzer=STEMMED, stored=True),
         root_cause=TEXT(analyzer=STEMMED, stored=True),
         keywords=TEXT(analyzer=STEMMED),
-        text=TEXT(analyzer=STEMMED),  # summary, contributing factors, lessons, action items
+        # Summary, impact, contributing factors (as in the browser); stored for "why" a hit.
+        text=TEXT(analyzer=STEMMED, stored=True),
+        lessons=TEXT(analyzer=STEMMED),  # lessons and action items: `lessons:` searches them
         summary=STORED(),
         # Unstemmed copy of every text field: fuzzy terms and spelling suggestions need real
         # words (a fuzzy "databse~" misses the stem "databas" on stemmed fields).
@@ -48,27 +62,46 @@ def _joined(values: Iterable[str]) -> str:
     return ",".join(value.replace(",", " ") for value in values)
 
 
+def search_text(pm: Postmortem) -> str:
+    """Return the `text` field of `pm`: summary, impact and contributing factors.
+
+    The browser searches the same text (views.search_page ships it), so both rank alike.
+    """
+    impact = pm.impact.description if pm.impact else ""
+    parts = [pm.summary, impact, *pm.contributing_factors]
+    return "\n".join(" ".join(p.split()) for p in parts if not is_placeholder(p))
+
+
+def keywords(pm: Postmortem) -> str:
+    """Return the `keywords` field of `pm`: its facet values as words, as the browser has them."""
+    values = [*pm.services, *pm.tags, *pm.root_cause_categories, pm.trigger or ""]
+    # Hyphenated tags ("missing-index") are also words a person types ("missing index").
+    return " ".join(v.replace("-", " ").replace("_", " ") for v in values if not is_placeholder(v))
+
+
+def cause(pm: Postmortem) -> str:
+    """Return the root cause of `pm` on one line, or "" while it is a placeholder."""
+    return "" if is_placeholder(pm.root_cause) else " ".join(pm.root_cause.split())
+
+
 def document(pm: Postmortem) -> dict[str, Any]:
     """Return the Whoosh fields of `pm`."""
     lessons = [*pm.lessons.went_well, *pm.lessons.went_wrong, *pm.lessons.got_lucky]
     lessons += [item.title for item in pm.action_items]
-    facets = [*pm.tags, *pm.services, *pm.root_cause_categories, *pm.teams]
-    if pm.trigger:
-        facets.append(pm.trigger)
-    # Hyphenated tags ("missing-index") are also words a person types ("missing index").
-    keywords = " ".join(value.replace("-", " ").replace("_", " ") for value in facets)
+    words = keywords(pm)
+    text = search_text(pm)
     # Lessons and action items stay out of `exact`: they double its size and are rarely what a
     # misspelt word was meant to find.
-    texts = [pm.title, pm.summary, pm.root_cause, *pm.contributing_factors, keywords]
     return {
         "path": pm.path,
         "id": pm.id,
         "title": pm.title,
         "summary": pm.summary,
-        "root_cause": pm.root_cause,
-        "text": "\n".join([pm.summary, *pm.contributing_factors, *lessons]),
-        "keywords": keywords,
-        "exact": "\n".join(texts),
+        "root_cause": cause(pm),
+        "text": text,
+        "lessons": "\n".join(lessons),
+        "keywords": words,
+        "exact": "\n".join([pm.title, cause(pm), text, words]),
         "tag": _joined(pm.tags),
         "service": _joined(pm.services),
         "category": _joined(pm.root_cause_categories),
@@ -79,19 +112,84 @@ def document(pm: Postmortem) -> dict[str, Any]:
     }
 
 
+def vocabulary(records: Iterable[Postmortem]) -> dict[str, str]:
+    """Return every searched word of `records` with its stem ("" when the word is its stem).
+
+    The browser stems with this table, so its index holds the same terms as Whoosh's.
+    """
+    found: dict[str, str] = {}
+    for pm in records:
+        for text in (pm.title, cause(pm), search_text(pm), keywords(pm)):
+            for token in STEMMED(text, keeporiginal=True):
+                word = token.original.lower()
+                if word not in found:
+                    found[word] = "" if token.text == word else token.text
+    return dict(sorted(found.items()))
+
+
 def key_terms(text: str) -> list[str]:
     """Return the distinct stemmed words of `text` (stop words and short words dropped)."""
     return list(dict.fromkeys(t.text for t in STEMMED(text) if len(t.text) > 2))
 
 
+def _facet(kind: str, values: Iterable[str]) -> list[str]:
+    """Return the facet keys of `values` (placeholders left out), lowercased, each once."""
+    return list(dict.fromkeys(f"{kind}:{v.strip().lower()}" for v in known(values)))
+
+
+def _texts(pm: Postmortem) -> dict[str, str]:
+    impact = pm.impact.description if pm.impact else ""
+    texts = {
+        "title": pm.title,
+        "root_cause": pm.root_cause,
+        "summary": pm.summary,
+        "impact": impact,
+        "factors": "\n".join(pm.contributing_factors),
+        "trigger": (pm.trigger or "").replace("-", " "),
+    }
+    return {
+        field: text
+        for field, text in texts.items()
+        if FIELD_WEIGHTS.get(field) and not is_placeholder(text)
+    }
+
+
 def features(pm: Postmortem) -> Features:
-    """Return what related-incident ranking compares: facets and root-cause key terms."""
-    # A placeholder ("TODO-service", "unknown") is never a reason to relate two incidents.
-    cause = " ".join(known([pm.root_cause, pm.trigger or "", *pm.contributing_factors]))
+    """Return what related-incident ranking compares: words by field, and facets."""
+    weights: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    for field, text in _texts(pm).items():
+        for token in STEMMED(text, keeporiginal=True):
+            if len(token.text) > 2 and not token.text[0].isdigit():
+                weights[token.text] = max(weights.get(token.text, 0.0), FIELD_WEIGHTS[field])
+                shown.setdefault(token.text, token.original.lower())
+    facets = _facet("c", pm.root_cause_categories) + _facet("s", pm.services)
+    facets += _facet("t", pm.tags) + _facet("x", [pm.trigger or ""])
     return Features(
         id=pm.id,
-        categories=tuple(value.lower() for value in known(pm.root_cause_categories)),
-        services=tuple(value.lower() for value in known(pm.services)),
-        tags=tuple(value.lower() for value in known(pm.tags)),
-        terms=tuple(key_terms(cause)),
+        facets=tuple(facets),
+        words=tuple(weights),
+        weights=tuple(weights.values()),
+        shown=tuple(shown[word] for word in weights),
+    )
+
+
+def features_to_json(found: Features) -> dict[str, Any]:
+    """Return `found` as JSON data (the id is the manifest's)."""
+    return {
+        "facets": list(found.facets),
+        "words": list(found.words),
+        "weights": list(found.weights),
+        "shown": list(found.shown),
+    }
+
+
+def features_from_json(ident: str, data: dict[str, Any]) -> Features:
+    """Return the features of `ident` read back from `features_to_json` data."""
+    return Features(
+        id=ident,
+        facets=tuple(str(v) for v in data["facets"]),
+        words=tuple(str(v) for v in data["words"]),
+        weights=tuple(float(v) for v in data["weights"]),
+        shown=tuple(str(v) for v in data["shown"]),
     )

@@ -27,7 +27,7 @@ QUERY_FIELDS = {
     "summary": "text",
     "text": "text",
     "factors": "text",
-    "lessons": "text",
+    "lessons": "lessons",
     "id": "id",
     "tag": "tag",
     "tags": "tag",
@@ -61,6 +61,7 @@ class Hit:
     categories: tuple[str, ...]
     score: float
     snippet: str
+    why: tuple[str, ...] = ()  # e.g. "root cause: index, missing", "tag: missing-index"
 
 
 @dataclass(frozen=True)
@@ -215,12 +216,12 @@ class Searcher:
             start = datetime.combine(since, datetime.min.time()) if since else None
             end = datetime.combine(until, datetime.max.time()) if until else None
             date_filter = DateRange("date", start, end)
-        results = self._searcher.search(query, limit=limit, filter=date_filter)
+        results = self._searcher.search(query, limit=limit, filter=date_filter, terms=True)
         partial = False
         if results.is_empty():
             some = self.parse(text, synonyms, every_word=False)
             if some != query:
-                results = self._searcher.search(some, limit=limit, filter=date_filter)
+                results = self._searcher.search(some, limit=limit, filter=date_filter, terms=True)
                 partial = not results.is_empty()
         results.fragmenter = ContextFragmenter(maxchars=160, surround=40)
         results.formatter = _Formatter(*marks)
@@ -247,6 +248,7 @@ class Searcher:
                     categories=_split(stored.get("category", "")),
                     score=round(float(hit.score), 4),
                     snippet=" ".join(snippet.split()),
+                    why=why(stored, hit.matched_terms()),
                 )
             )
         suggestion = self.suggest(text, synonyms)
@@ -255,3 +257,39 @@ class Searcher:
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.split(",") if part)
+
+
+_WHY_FIELDS = {"title": "title", "root_cause": "root cause", "text": "summary"}
+_WHY_FACETS = {"category": "category", "tag": "tag", "service": "service", "trigger": "trigger"}
+
+
+def why(stored: dict[str, Any], matched: list[tuple[str, bytes]]) -> tuple[str, ...]:
+    """Return why a hit matched: the words of each field whose stems matched, then the facet
+    values holding a matched word (each value once), as the browser says it (search.js).
+    """
+    terms: dict[str, set[str]] = {}
+    for field, term in matched:
+        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        terms.setdefault(field, set()).add(text)
+    reasons = []
+    for field, label in _WHY_FIELDS.items():
+        wanted = terms.get(field, set())
+        words = list(
+            dict.fromkeys(
+                t.original.lower()
+                for t in STEMMED(str(stored.get(field, "")), keeporiginal=True)
+                if t.text in wanted
+            )
+        )
+        if words:
+            reasons.append(f"{label}: {', '.join(words[:4])}")
+    keywords = terms.get("keywords", set())
+    seen: set[str] = set()
+    for field, label in _WHY_FACETS.items():
+        for value in _split(str(stored.get(field, ""))):
+            stems = {t.text for t in STEMMED(value.replace("-", " ").replace("_", " "))}
+            direct = value.lower() in terms.get(field, set())
+            if (direct or stems & keywords) and value.lower() not in seen:
+                seen.add(value.lower())
+                reasons.append(f"{label}: {value}")
+    return tuple(reasons)

@@ -30,10 +30,10 @@ from ..analysis.related import Features, Related, compute_related
 from ..core.loader import iter_source_files, load_file
 from ..core.model import Postmortem
 from ..core.vocabulary import Vocabularies
-from .documents import document, features, schema
+from .documents import document, features, features_from_json, features_to_json, schema
 from .query import Searcher
 
-FORMAT = 1
+FORMAT = 3
 """Version of the schema, manifest and features; a generation of another version is rebuilt."""
 
 CURRENT = "CURRENT"
@@ -113,9 +113,7 @@ class Generation:
             raw = _read_json(self.folder / FEATURES)
             try:
                 self._features = {
-                    path: Features(
-                        self.entries[path].id, *(tuple(str(v) for v in values) for values in row)
-                    )
+                    path: features_from_json(self.entries[path].id, row)
                     for path, row in raw.items()
                 }
             except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -304,7 +302,6 @@ class SearchIndex:
             for number, pm in enumerate(changed, 1):
                 writer.add_document(**document(pm))
                 entries[pm.path] = Entry(pm.id, pm.digest)
-                found[pm.path] = features(pm)
                 if progress is not None and (number % 100 == 0 or number == len(changed)):
                     progress("indexing", number, len(changed))
         except BaseException:
@@ -312,12 +309,13 @@ class SearchIndex:
             raise
         writer.commit()
         ix.close()
+        found.update((pm.path, features(pm)) for pm in changed)
         entries = {p: entries[p] for p in sorted(entries) if p in wanted}
         found = {p: found[p] for p in entries}
         related_started = time.perf_counter()
         if generation is not None and found == old_features:
-            # Related lists depend only on the features; an edit that left every root cause,
-            # category, service and tag as it was (a body, timeline or title edit) keeps them.
+            # Related lists depend only on the features; an edit that left every compared
+            # field as it was (a body, timeline or lessons edit) keeps them.
             related = generation.related
         else:
             related = compute_related(list(found.values()))
@@ -325,7 +323,7 @@ class SearchIndex:
         _write_json(work / RELATED, related)
         _write_json(
             work / FEATURES,
-            {p: [f.categories, f.services, f.tags, f.terms] for p, f in found.items()},
+            {p: features_to_json(f) for p, f in found.items()},
         )
         _write_json(
             work / MANIFEST,

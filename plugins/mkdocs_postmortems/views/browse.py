@@ -524,28 +524,23 @@ def recurrence_card(
 ) -> list[dict[str, Any]]:
     """Return the "this has happened before" entries of an incident card, escaped.
 
-    One entry per earlier incident, listing every (category, service) pair they share.
+    One entry per earlier incident, with every reason the two are linked.
     """
-    entries: dict[str, dict[str, Any]] = {}
+    entries = []
     for recurrence in found:
         previous = recurrence.previous
         url = url_for(previous)
-        if url is None:
-            continue
-        entry = entries.setdefault(
-            previous.id,
-            {
-                "url": escape(url),
-                "title": escape(previous.title),
-                "date": escape(previous.date.isoformat()),
-                "days": escape(str(recurrence.days)),
-                "shared": [],
-            },
-        )
-        entry["shared"].append(
-            {"category": escape(recurrence.category), "service": escape(recurrence.service)}
-        )
-    return list(entries.values())
+        if url is not None:
+            entries.append(
+                {
+                    "url": escape(url),
+                    "title": escape(previous.title),
+                    "date": escape(previous.date.isoformat()),
+                    "days": escape(str(recurrence.days)),
+                    "why": escape("; ".join(recurrence.reasons)),
+                }
+            )
+    return entries
 
 
 def card_facet_links(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence, recurrences
+from ..analysis.recurrence import DEFAULT_WINDOW_DAYS, Recurrence
 from ..analysis.stats import percentile
 from ..core.catalog import Catalog
 from ..core.model import Postmortem
@@ -455,30 +455,29 @@ def _recurrence_section(
     recurring: Sequence[Recurrence], window: int, from_uri: str, layout: Layout
 ) -> str:
     parts = ["## Recurring incidents\n\n"]
+    rule = (
+        f"at most {plural(window, 'day')} before it, linked as related and sharing words of "
+        "its cause or symptoms (a shared service or category alone is not enough)"
+    )
     if not recurring:
-        parts.append(
-            f"No incident shares a root-cause category and a service with an earlier one "
-            f"within {plural(window, 'day')}.\n\n"
-        )
+        parts.append(f"No incident repeats an earlier one {rule}.\n\n")
         return "".join(parts)
     repeats = len({r.incident.id for r in recurring})
     parts.append(
-        f"{plural(repeats, 'incident')} happened before: each shares a root-cause category "
-        f"and a service with an earlier incident at most {plural(window, 'day')} before it. "
-        "Newest first.\n\n"
+        f"{plural(repeats, 'incident')} happened before: each repeats an earlier incident "
+        f"{rule}. One row per pair, newest first.\n\n"
     )
     rows = (
         [
             layout.incident_link(from_uri, r.incident),
             layout.incident_link(from_uri, r.previous),
-            md_text(r.category),
-            md_text(r.service),
+            md_text("; ".join(r.reasons)),
             str(r.days),
         ]
         for r in recurring[:RECURRENCE_ROWS]
     )
     header = [title_header("Incident"), title_header("Happened before")]
-    parts.append(_table([*header, "Category", "Service", "Days apart"], rows))
+    parts.append(_table([*header, "Why", "Days apart"], rows))
     if len(recurring) > RECURRENCE_ROWS:
         parts.append(
             f"The table shows the newest {RECURRENCE_ROWS} of {len(recurring)} repeats; each "
@@ -490,16 +489,14 @@ def _recurrence_section(
 def insights_page(
     catalog: Catalog,
     layout: Layout,
-    recurring: Sequence[Recurrence] | None = None,
+    recurring: Sequence[Recurrence] = (),
     window: int = DEFAULT_WINDOW_DAYS,
     src_uri: str = INSIGHTS_URI,
 ) -> Insights:
     """Return the Insights page of `catalog` and its chart files.
 
-    `recurring` is the list of repeats to show (by default computed here with `window`).
+    `recurring` is the list of repeats to show, found with `window` (analysis.recurrence).
     """
-    if recurring is None:
-        recurring = recurrences(catalog, window)
     parts = [front_matter("Insights"), "# Insights\n\n"]
     if not len(catalog):
         parts.append("No postmortems yet: charts appear here once there are incidents.\n")

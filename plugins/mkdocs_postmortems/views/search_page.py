@@ -1,9 +1,10 @@
 """Build what the site shows of search: the search page, its data file and related links.
 
 The browser search ships one compact JSON file with only the searched and shown fields
-(title, root cause, facets), facet values stored once and referred to by number, so 10,000
-postmortems stay far below Material's full-text index (81 MB at 10,000). The page's script
-indexes it with MiniSearch (vendored from the npm registry, with its license).
+(title, root cause, summary, impact, contributing factors, facets), facet values stored once
+and referred to by number, so 10,000 postmortems stay far below Material's full-text index
+(81 MB at 10,000). The page's script indexes it with MiniSearch (vendored from the npm
+registry, with its license), with the command line's fields, boosts, stop words and stems.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from markupsafe import Markup, escape
 
 from ..analysis.related import Related
 from ..core.catalog import Catalog
-from ..core.model import Postmortem
+from ..core.model import Postmortem, is_placeholder
+from ..search.documents import cause, search_text, vocabulary
+from ..search.stopwords import STOP_WORDS
 from ..search.synonyms import Table, synonym_groups
 from .layout import GeneratedPage
 
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 ASSETS = {
     # site path -> package path (relative to the package's assets folder)
     "assets/postmortems/minisearch.js": "vendor/minisearch/minisearch.umd.js",
@@ -31,7 +34,10 @@ ASSETS = {
 }
 DATA_URI = "assets/postmortems/search-data.json"
 DATA_GZIP_URI = DATA_URI + ".gz"
-FIELDS = ("url", "title", "date", "severity", "services", "tags", "categories", "trigger", "cause")
+FIELDS = (
+    *("url", "title", "date", "severity", "services", "tags", "categories", "trigger"),
+    *("cause", "text"),
+)
 
 
 def search_page(src_uri: str) -> GeneratedPage:
@@ -55,8 +61,10 @@ def search_page(src_uri: str) -> GeneratedPage:
 def search_data(catalog: Catalog, synonyms: Table, url_of: Callable[[Postmortem], str]) -> str:
     """Return the JSON the search page loads: facet values, synonyms and one row per incident.
 
-    A row is `[url, title, date, severity, services, tags, categories, trigger, root cause]`,
-    with facets as numbers into the `facets` lists (the same value is stored once).
+    A row is `[url, title, date, severity, services, tags, categories, trigger, root cause,
+    text]`, with facets as numbers into the `facets` lists (the same value is stored once).
+    The searched fields, the stop words and the stem of every word are those of the command
+    line's Whoosh index, so the page ranks the same incidents first.
     """
     facets: dict[str, dict[str, int]] = {
         "severity": {},
@@ -82,8 +90,9 @@ def search_data(catalog: Catalog, synonyms: Table, url_of: Callable[[Postmortem]
                 [number("service", s) for s in pm.services],
                 [number("tag", t) for t in pm.tags],
                 [number("category", c) for c in pm.root_cause_categories],
-                pm.trigger or "",
-                " ".join(pm.root_cause.split()),
+                "" if is_placeholder(pm.trigger or "") else pm.trigger or "",
+                cause(pm),
+                search_text(pm),
             ]
         )
     data = {
@@ -91,6 +100,8 @@ def search_data(catalog: Catalog, synonyms: Table, url_of: Callable[[Postmortem]
         "fields": list(FIELDS),
         "facets": {kind: list(values) for kind, values in facets.items()},
         "synonyms": synonym_groups(synonyms),
+        "stopWords": sorted(STOP_WORDS),
+        "stems": vocabulary(catalog),
         "docs": rows,
     }
     # Escaping "<" keeps the file inert even if a browser were tricked into reading it as HTML.
@@ -124,7 +135,7 @@ def similar_links(
                 "title": escape(other.title),
                 "date": escape(other.date.isoformat()),
                 "severity": escape(other.severity or "unknown"),
-                "why": escape(", ".join(reasons)),
+                "why": escape("; ".join(reasons)),
             }
         )
         if len(items) == limit:

@@ -19,7 +19,7 @@ from ...core.options import check
 from ...core.problems import Level
 from ...core.vocabulary import Vocabularies
 from ..progress import Progress
-from .common import add_source_option, site_options
+from .common import site_options
 
 EXAMPLES = """examples:
   postmortems import old/2024-03-08-auth-outage.md
@@ -59,8 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("postmortems"),
-        help="folder to write the imported files to (default: %(default)s)",
+        default=None,
+        help="folder to write the imported files to (default: the site's postmortems folder, "
+        "the plugin's 'source' option, else ./postmortems)",
     )
     parser.add_argument(
         "--date",
@@ -93,8 +94,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--verbose", action="store_true", help="print every guess even for many files"
     )
-    add_source_option(parser)
-    parser.set_defaults(handler=run)
+    parser.add_argument(
+        "--config",
+        "-f",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's mkdocs.yml, for its vocabularies and options (default: %(default)s)",
+    )
+    parser.set_defaults(handler=run, source=None)
 
 
 def _date(value: str) -> date:
@@ -151,6 +158,9 @@ def _sources(paths: list[Path]) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Import every file; return 1 when any could not be imported, else 0."""
+    options = site_options(args)
+    if args.out is None:
+        args.out = options.root
     out: Path = args.out
     if not args.stdout and out.exists() and not out.is_dir():
         print(f"postmortems import: --out {out} is a file, not a folder", file=sys.stderr)
@@ -158,7 +168,13 @@ def run(args: argparse.Namespace) -> int:
     if args.review is not None and args.review.suffix.lower() not in (".md", ".csv"):
         print("postmortems import: --review must end in .md or .csv", file=sys.stderr)
         return 2
-    options = site_options(args)
+    if args.review is not None and args.review.resolve().is_relative_to(out.resolve()):
+        print(
+            f"postmortems import: --review {args.review} is inside {out}, where it would be "
+            "read as a postmortem; write it elsewhere",
+            file=sys.stderr,
+        )
+        return 2
     vocabularies = check(options)
     severities = {term.value for term in vocabularies.get("severity", ())}
     severity_map = args.severity_map or dict(options.import_severity) or DEFAULT_SEVERITY_MAP

@@ -7,8 +7,9 @@ import sys
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from ...authoring.lint import PLACEHOLDER, LintConfig
+from ...authoring.lint import LintConfig
 from ...authoring.scaffold import Draft, file_stem, render
+from ...core.model import PLACEHOLDER
 from ...core.options import check
 from ...core.text import slugify
 from ...core.vocabulary import match_term

@@ -204,6 +204,7 @@ def _json(hit: Hit, site: Site) -> dict[str, object]:
         "tags": list(hit.tags),
         "categories": list(hit.categories),
         "snippet": hit.snippet,
+        "why": list(hit.why),
     }
 
 
@@ -212,4 +213,6 @@ def _print(hits: list[Hit], site: Site) -> None:
         print(f"{number}. {hit.title}")
         print(f"   {hit.date}  {hit.severity}  {', '.join(hit.services)}  (score {hit.score:g})")
         print(f"   {hit.snippet}")
+        if hit.why:
+            print(f"   why: {'; '.join(hit.why)}")
         print(f"   {site.url(hit.path)}")

@@ -14,8 +14,10 @@ EXAMPLES = """examples:
   postmortems similar 2024-03-08-auth-outage
   postmortems similar 2024-03-08-auth-outage --json
 
-Related incidents share root-cause categories, services, tags and root-cause words; rare shared
-keys count more than common ones. The same lists appear on every incident page.
+Related incidents share words of the title, summary, impact, root cause and contributing
+factors, and root-cause categories, services, tags and trigger; rare shared words and values
+count more than common ones, placeholders never count. Each says why ("why:", and "shared" in
+--json). The same lists appear on every incident page.
 """
 
 
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             fact = facts[other]
             print(f"{number}. {fact.get('title', other)}")
             print(f"   {fact.get('date', '')}  {fact.get('severity', '')}  (score {score:g})")
-            print(f"   shared {', '.join(reasons)}")
+            print(f"   why: {'; '.join(reasons)}")
             print(f"   {site.url(by_id[other])}")
     if not rows:
         print(f"No incident shares enough with '{args.id}'.", file=sys.stderr)
