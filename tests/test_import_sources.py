@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -381,3 +382,42 @@ def test_structured_times_that_cannot_be_used_are_kept_under_extra() -> None:
     extra = midnight.front_matter["extra"]
     assert isinstance(extra, dict)
     assert extra["start_time"] == "2014-01-28T00:00:00+00:00"
+
+
+def test_an_alias_bomb_in_front_matter_is_refused_quickly() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    levels += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    text = "---\n" + "\n".join(levels) + "\n---\nOutage on 2024-02-02.\n"
+    started = time.perf_counter()
+    result = import_text(text, "x.md")
+    assert time.perf_counter() - started < 2
+    assert any("aliases" in gap for gap in result.missing)
+    assert result.body == text  # kept as text
+
+
+def test_setext_root_cause_heading_and_an_impact_span_in_brackets() -> None:
+    text = (
+        "Checkout errors\n===============\n\nDate: 2024-06-03\n\n"
+        "Summary\n-------\n\nTotal impact lasted five hours (10:45 \u2013 16:11 UTC).\n\n"
+        "Root cause\n----------\n\nA cache key collision after the library upgrade.\n"
+    )
+    front = import_text(text, "x.md").front_matter
+    assert front["title"] == "Checkout errors"
+    assert front["root_cause"] == "A cache key collision after the library upgrade."
+    assert front["started"] == datetime(2024, 6, 3, 10, 45, tzinfo=UTC)
+    assert front["mitigated"] == datetime(2024, 6, 3, 16, 11, tzinfo=UTC)
+
+
+def test_an_id_file_name_is_not_a_title_the_first_sentence_stands_in_for_review() -> None:
+    text = (
+        "---\nuuid: 1\nproduct: crates\n---\n"
+        "On 2023-07-20 between 12:17 and 12:30 UTC all downloads were broken.\n"
+    )
+    result = import_text(text, "04f5afd8-09fc-4314-9c60-7f942faca125.md")
+    front = result.front_matter
+    assert front["title"] == "On 2023-07-20 between 12:17 and 12:30 UTC all downloads were broken"
+    assert "title" in result.review
+    assert front["started"] == datetime(2023, 7, 20, 12, 17, tzinfo=UTC)
+    assert front["mitigated"] == datetime(2023, 7, 20, 12, 30, tzinfo=UTC)

@@ -121,7 +121,7 @@ def import_text(
     given = _given_times(mapped, ctx)
     times, approximate, assumed = times_of(found, entries, root, ctx, given)
     for name, (at, _) in given.items():
-        if name not in times:  # out of order with the others: kept as written, for review
+        if name not in times:  # out of order with the others: kept under extra, for review
             mapped.extra[mapped.keys[name]] = at.isoformat()
     if assumed:
         ctx.guesses.append(
@@ -129,7 +129,7 @@ def import_text(
             "in 'approximate'"
         )
     impact, impact_text = impact_of(root, ctx)
-    root_cause = root_cause_of(root, plain, ctx)
+    root_cause = root_cause_of(root, ctx)
     summary = _given_text(mapped, "summary", ctx) or summary_of(root, impact_text, root_cause, ctx)
     services = _given_names(mapped, "services", ctx) or services_of(found, [title, plain], ctx)
     severity = _given_text(mapped, "severity", ctx) or severity_of(found, plain, impact, ctx)

@@ -195,6 +195,10 @@ def _whole_date(text: str) -> date | None:
     return None
 
 
+# A file name made of ids (UUIDs, hashes, numbers), with no word in it.
+_MEANINGLESS_NAME = re.compile(r"(?:[0-9a-f]{4,}|\d+)(?:\s+(?:[0-9a-f]{4,}|\d+))*", re.IGNORECASE)
+
+
 def title_of(
     root: Section, facts_found: dict[str, str], source: str, ctx: Context
 ) -> tuple[str, bool]:
@@ -221,8 +225,16 @@ def title_of(
         stem = PurePath(source).stem if source else ""
         title = re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem).replace("-", " ").replace("_", " ")
         title = title.strip().capitalize()
+        if _MEANINGLESS_NAME.fullmatch(title):
+            title = ""  # "00b7f759 21f8 ...": an id, not words a reader could use
         if title:
             ctx.guesses.append(f"title: taken from the file name ('{title}')")
+    if not title:
+        opening = _intro(root) or prose([i for i in root.items if isinstance(i, str)])
+        first_sentence = sentences(opening, 1).rstrip(".")
+        if first_sentence:
+            title = one_line(first_sentence, 90)
+            ctx.needs("title", f"none written; the first sentence stands in ('{title}')")
     title = re.sub(r"^\d{4}-\d{2}-\d{2}\s*[:\-\u2013\u2014|]\s*", "", title)
     # "Incident report August 12 2025 - LEAP hub outage": the date is the page's, not the title's.
     dated = _TITLE_PREFIX.sub("", title)
@@ -295,7 +307,7 @@ def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
 
-def root_cause_of(root: Section, text: str, ctx: Context) -> str:
+def root_cause_of(root: Section, ctx: Context) -> str:
     """Return what was wrong: the root-cause section, else the sentences that state a cause.
 
     A long section is cut to its first sentences; without a section, sentences anywhere

@@ -250,6 +250,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 SETEXT_1 = re.compile(r"^ {0,3}=+\s*$")
+SETEXT_2 = re.compile(r"^ {0,3}-{2,}\s*$")  # under a line of text: a level-2 heading
 _BOLD_LINE = re.compile(r"^( {0,3})(?:\*\*|__)(.+?)(?:\*\*|__)\s*(.*)$")
 _BOLD_BULLET = re.compile(r"^(\s*)[-*+]\s+(?:\*\*|__)(.+?)(?:\*\*|__)\s*(.*)$")
 _LABEL_LINE = re.compile(r"^ {0,3}([A-Za-z][A-Za-z0-9 /&'\u2019;().-]{0,60}?)\s*:\s*(.*)$")
@@ -329,12 +330,11 @@ def _heading(line: str, following: str) -> tuple[int, str, str, int] | None:
     atx = ATX.match(line)
     if atx:
         return len(atx.group(1)), atx.group(2).strip(), "", -1
-    if (
-        line.strip()
-        and not line.startswith((" ", "\t", "-", "*", "+", "|", ">"))
-        and SETEXT_1.match(following)
-    ):
-        return 1, line.strip(), "", -1
+    if line.strip() and not line.startswith((" ", "\t", "-", "*", "+", "|", ">", "#")):
+        if SETEXT_1.match(following):
+            return 1, line.strip(), "", -1
+        if SETEXT_2.match(following):
+            return 2, line.strip(), "", -1
     for pattern, level_of in ((_BOLD_LINE, None), (_BOLD_BULLET, 8)):
         match = pattern.match(line)
         if not match:
@@ -400,7 +400,7 @@ def outline(text: str) -> Section:
             stack[-1].items.append(line)
             continue
         level, label, inline, bullet_indent = found
-        if SETEXT_1.match(following) and not ATX.match(line):
+        if (SETEXT_1.match(following) or SETEXT_2.match(following)) and not ATX.match(line):
             skip_next = True
         while len(stack) > 1 and stack[-1].level >= level:
             stack.pop()
@@ -452,7 +452,7 @@ def prose(lines: Iterator[str] | list[str]) -> str:
             continue
         if fenced or TABLE_ROW.match(raw) or TABLE_RULE.match(raw):
             continue
-        if not raw.strip() or ATX.match(raw) or SETEXT_1.match(raw):
+        if not raw.strip() or ATX.match(raw) or SETEXT_1.match(raw) or SETEXT_2.match(raw):
             if paragraphs[-1]:
                 paragraphs.append([])
             continue

@@ -86,11 +86,20 @@ def read_source(text: str, severity_map: Mapping[str, str] | None = None) -> Sou
     return source
 
 
+class _TextLoader(yaml.BaseLoader):
+    """Read every scalar as text and refuse aliases (an alias bomb would never finish)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("aliases (*name) are not read; write the values out")
+        return super().compose_node(parent, index)
+
+
 def _parse(raw: str, kind: str) -> object:
     if kind == "toml":
         return tomllib.loads(raw)
     # Every scalar as text: dates and booleans are read here, the same way for YAML and TOML.
-    return yaml.load(raw, Loader=yaml.BaseLoader)  # BaseLoader builds no objects
+    return yaml.load(raw, Loader=_TextLoader)  # a BaseLoader: it builds no objects
 
 
 def _key_lines(raw: str) -> dict[str, int]:

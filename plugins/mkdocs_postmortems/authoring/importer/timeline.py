@@ -355,7 +355,7 @@ def _start_entries(entries: list[Entry]) -> tuple[Entry, Entry | None]:
 _SPAN_JOIN = re.compile(r"\s*(?:and|to|until|till|through|[-\u2013\u2014])\s*", re.IGNORECASE)
 _SPAN_WORDS = re.compile(
     r"\b(?:impact\w*|outage|unavailable|down|disrupt\w*|degrad\w*|fail\w*|errors?|affected|"
-    r"returned|delayed|lasted|total)\b",
+    r"returned|delayed|lasted|total|broke\w*|unreachable|slow\w*|stall\w*|lost)\b",
     re.IGNORECASE,
 )
 
