@@ -54,8 +54,20 @@ QUERIES = (
     "bgp",
 )
 # Modules whose functions and methods are not phases: they are called per value, and
-# wrapping them would cost more than they do.
-NOT_PHASES = {"plugin", "cli", "markup", "model", "problems", "schema", "vocabulary", "strictyaml"}
+# wrapping them would cost more than they do (the last part of the module name).
+NOT_PHASES = {
+    "markup",
+    "model",
+    "problems",
+    "schema",
+    "vocabulary",
+    "yaml_load",
+    "yaml_dump",
+    "text",
+    "gfm",
+}
+# Packages that are not phases: the adapter (its hooks are timed separately) and the CLI.
+NOT_PHASE_PACKAGES = {"plugin", "cli", "__main__"}
 # Helpers called once per value (about a hundred times per postmortem) inside a phase.
 NOT_PHASE_FUNCTIONS = {"label", "is_safe_url", "page_id", "slug", "format_time", "shorten"}
 HOOKS = [
@@ -86,7 +98,10 @@ BUDGETS = {
     "search_p50_ms": 20.0,
     "search_cold_s": 1.0,
     "related_s": 10.0,
+    "serve_reload_s": 1.5,  # "about a second" from saving a postmortem to the page served
+    "peak_gib_10k": 1.5,
 }
+SERVE_EDITS = 2  # edits per serve session; the report shows the median
 
 Results = dict[str, Any]
 
@@ -140,24 +155,27 @@ def instrument(timer: PhaseTimer) -> list[str]:
     modules = {}
     for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}."):
         short = info.name.removeprefix(f"{PACKAGE}.")
-        if short.split(".")[0] in NOT_PHASES | {"commands", "__main__"}:
+        if short.split(".")[0] in NOT_PHASE_PACKAGES or short.split(".")[-1] in NOT_PHASES:
+            continue
+        if info.ispkg:
             continue
         with contextlib.suppress(Exception):
             modules[short] = importlib.import_module(info.name)
-    plugin_module = importlib.import_module(f"{PACKAGE}.plugin")
+    plugin_module = importlib.import_module(f"{PACKAGE}.plugin.adapter")
     replaced: dict[int, Callable[..., Any]] = {}
     for short, module in sorted(modules.items()):
+        phase = short.split(".")[-1]
         for name, value in list(vars(module).items()):
             if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
                 continue
             if name in NOT_PHASE_FUNCTIONS:
                 continue
             if inspect.isfunction(value):
-                replaced[id(value)] = timer.wrap(short, value)
-            elif inspect.isclass(value) and short not in ("loader", "validate", "catalog"):
+                replaced[id(value)] = timer.wrap(phase, value)
+            elif inspect.isclass(value) and phase not in ("loader", "validate", "catalog"):
                 for attr, member in list(vars(value).items()):
                     if not attr.startswith("_") and inspect.isfunction(member):
-                        setattr(value, attr, timer.wrap(short, member))
+                        setattr(value, attr, timer.wrap(phase, member))
     # `from .x import f` copies the reference: replace it in every module of the package.
     for module in [*modules.values(), plugin_module, *_command_modules()]:
         for name, value in list(vars(module).items()):
@@ -176,7 +194,7 @@ def instrument(timer: PhaseTimer) -> list[str]:
 def _command_modules() -> list[Any]:
     found = []
     with contextlib.suppress(Exception):
-        commands = importlib.import_module(f"{PACKAGE}.commands")
+        commands = importlib.import_module(f"{PACKAGE}.cli.commands")
         for info in pkgutil.iter_modules(commands.__path__, f"{commands.__name__}."):
             with contextlib.suppress(Exception):
                 found.append(importlib.import_module(info.name))
@@ -300,7 +318,7 @@ def site_size(site: Path) -> tuple[int, int]:
 def cli_commands() -> set[str]:
     """Return the sub-commands the `postmortems` command has in this checkout."""
     sys.path.insert(0, str(PLUGINS))
-    cli = importlib.import_module(f"{PACKAGE}.cli")
+    cli = importlib.import_module(f"{PACKAGE}.cli.main")
     parser = cli.build_parser()
     for action in parser._actions:
         if action.dest == "command":
@@ -461,7 +479,86 @@ def _fetch_until(browser: Any, url: str, ready: Callable[[Any], None]) -> Result
     }
 
 
-def run_size(work: Path, n: int, seed: int, browser: bool) -> Results:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _page_text(url: str) -> str | None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return str(response.read().decode("utf-8", "replace"))
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None
+
+
+def _wait_for_text(url: str, needle: str, seconds: float, server: Any) -> float:
+    """Poll `url` until it holds `needle`; return when it did (perf_counter)."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        text = _page_text(url)
+        if text is not None and needle in text:
+            return time.perf_counter()
+        if server.poll() is not None:
+            raise RuntimeError(f"mkdocs serve stopped (exit {server.returncode})")
+        time.sleep(0.05)
+    raise RuntimeError(f"{needle!r} did not appear at {url} within {seconds:.0f} s")
+
+
+def edit_for_serve(path: Path, token: str) -> None:
+    """Change a postmortem's summary and body, as an author previewing a change would."""
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('summary: "', f'summary: "Edited {token}. ', 1)
+    path.write_text(f"{text.rstrip()}\n\nServe edit {token}.\n", encoding="utf-8")
+
+
+def measure_serve(config_file: Path, folder: Path, n: int, dirty: bool) -> Results:
+    """Time save → updated page under `mkdocs serve` (`--dirty` when `dirty`), twice."""
+    target = sorted(folder.glob("*.md"))[n // 3]
+    url_path = f"/postmortems/{target.stem}/"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"]
+    if dirty:
+        command.append("--dirty")
+    log_file = config_file.parent / f"serve{'-dirty' if dirty else ''}.log"
+    original = target.read_bytes()
+    reloads: list[float] = []
+    with log_file.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=config_file.parent, env=env(), stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            start = time.perf_counter()
+            # The first build is a whole build: allow for the slowest machine.
+            _wait_for_text(base + url_path, "</html>", 120 + n * 0.1, server)
+            first = time.perf_counter() - start
+            for number in range(SERVE_EDITS):
+                time.sleep(1.5)  # let the watcher settle after the previous build
+                token = f"{'dirty' if dirty else 'live'}{number}x{time.time_ns() % 10**6}"
+                saved = time.perf_counter()
+                edit_for_serve(target, token)
+                shown = _wait_for_text(
+                    base + url_path, f"Serve edit {token}.", 120 + n * 0.1, server
+                )
+                reloads.append(shown - saved)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            target.write_bytes(original)
+    return {"first_build_s": first, "reloads_s": reloads, "reload_s": statistics.median(reloads)}
+
+
+def run_size(work: Path, n: int, seed: int, browser: bool, serve: bool = True) -> Results:
     """Measure everything at one size."""
     results: Results = {"n": n}
     print(f"\n== N = {n:,}: generating", flush=True)
@@ -497,6 +594,19 @@ def run_size(work: Path, n: int, seed: int, browser: bool) -> Results:
     results["plugin_warm"] = step(
         "plugin build after one edit", lambda: run_build(plugin_cfg, instrumented=True)
     )
+    for mode, dirty in (("serve", False), ("serve_dirty", True)) if serve else ():
+        flag = " --dirty" if dirty else ""
+        baseline_docs = baseline_cfg.parent / "docs" / "postmortems"
+        results[f"baseline_{mode}"] = step(
+            f"baseline: mkdocs serve{flag}, save -> page",
+            functools.partial(measure_serve, baseline_cfg, baseline_docs, n, dirty),
+        )
+        results[f"plugin_{mode}"] = step(
+            f"plugin: mkdocs serve{flag}, save -> page",
+            functools.partial(
+                measure_serve, plugin_cfg, plugin_cfg.parent / "postmortems", n, dirty
+            ),
+        )
     commands = step("list CLI commands", cli_commands) or set()
     results["commands"] = sorted(commands)
     if "search" in commands:
@@ -512,7 +622,7 @@ def run_size(work: Path, n: int, seed: int, browser: bool) -> Results:
 
 def _validity(source: Path) -> Results:
     sys.path.insert(0, str(PLUGINS))
-    catalog_module = importlib.import_module(f"{PACKAGE}.catalog")
+    catalog_module = importlib.import_module(f"{PACKAGE}.core.catalog")
     catalog = catalog_module.load_catalog(source, catalog_module.Settings())
     return {
         "records": len(catalog),
@@ -575,10 +685,37 @@ def _build_rows(r: Results) -> list[Row]:
             rows.append(
                 ("warm / cold build (plugin)", f"{warm['seconds'] / cold['seconds']:.2f}", "", "")
             )
+    rows += _serve_rows(r)
+    if cold and r["n"] >= 10_000:
+        gib = cold["peak_mib"] / 1024
+        rows.append(
+            _budget_row("peak memory, cold build", f"{gib:.2f} GiB", gib, "peak_gib_10k", "GiB")
+        )
     if r.get("site_bytes") is not None:
         size = f"{r['site_bytes'] / 2**20:.1f} MiB in {r['site_files']:,} files"
         rows.append(("site size", size, "", ""))
         rows.append(("  baseline site size", f"{r['baseline_site_bytes'] / 2**20:.1f} MiB", "", ""))
+    return rows
+
+
+def _serve_rows(r: Results) -> list[Row]:
+    rows: list[Row] = []
+    for mode, label in (("serve", "mkdocs serve"), ("serve_dirty", "mkdocs serve --dirty")):
+        base, ours = r.get(f"baseline_{mode}"), r.get(f"plugin_{mode}")
+        if not ours:
+            continue
+        times = ", ".join(f"{t:.2f}" for t in ours["reloads_s"])
+        first = f"first build {ours['first_build_s']:.1f} s"
+        value = f"{ours['reload_s']:.2f} s ({times}; {first})"
+        rows.append(
+            _budget_row(
+                f"{label}: save -> page, plugin", value, ours["reload_s"], "serve_reload_s", "s"
+            )
+        )
+        if base:
+            rows.append(("  baseline (Material only)", f"{base['reload_s']:.2f} s", "", ""))
+            ratio = ours["reload_s"] / base["reload_s"]
+            rows.append(("  plugin / baseline", f"{ratio:.2f}", "", ""))
     return rows
 
 
@@ -670,6 +807,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/postmortems-bench"))
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figure")
+    parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve figures")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--build-one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--instrumented", action="store_true", help=argparse.SUPPRESS)
@@ -691,7 +829,9 @@ def main(argv: list[str] | None = None) -> int:
         f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}: "
         "figures from a shared machine are noisy"
     )
-    all_results = [run_size(args.workdir, n, args.seed, not args.no_browser) for n in sizes]
+    all_results = [
+        run_size(args.workdir, n, args.seed, not args.no_browser, not args.no_serve) for n in sizes
+    ]
     report(all_results)
     if args.json:
         args.json.write_text(json.dumps(all_results, indent=2, default=str), encoding="utf-8")

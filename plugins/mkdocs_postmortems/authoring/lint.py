@@ -8,6 +8,7 @@ problem they make carries its rule name from where it is made (`Problem.rule`).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..core.cache import BuildCache, fingerprint
 from ..core.catalog import Catalog
 from ..core.model import PLACEHOLDER, Postmortem
 from ..core.problems import Level, Problem
@@ -129,6 +131,7 @@ class Rule:
     name: str
     summary: str
     check: Check
+    reads_files: bool = False  # its findings depend on other files, not only on the postmortem
 
 
 @dataclass(frozen=True)
@@ -138,24 +141,30 @@ class _Line:
     in_code: bool
 
 
-def _body_lines(pm: Postmortem) -> list[_Line]:
+def _body_lines(pm: Postmortem) -> tuple[_Line, ...]:
     """Return the body's lines with code spans and HTML comments blanked (columns kept)."""
+    return _lines_of(pm.body, pm.body_line)
+
+
+# Four rules read the lines of the same body one after the other: split it once.
+@functools.lru_cache(maxsize=8)
+def _lines_of(body: str, body_line: int) -> tuple[_Line, ...]:
     lines: list[_Line] = []
     fence: str | None = None
     in_comment = False
-    for offset, text in enumerate(pm.body.splitlines()):
+    for offset, text in enumerate(body.splitlines()):
         match = _FENCE.match(text)
         if not in_comment and match and (fence is None or match.group(1)[0] == fence[0]):
-            lines.append(_Line(pm.body_line + offset, text, True))
+            lines.append(_Line(body_line + offset, text, True))
             fence = None if fence is not None else match.group(1)
             continue
         if fence is not None:
-            lines.append(_Line(pm.body_line + offset, text, True))
+            lines.append(_Line(body_line + offset, text, True))
             continue
         blanked, in_comment = _blank_comments(text, in_comment)
         blanked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), blanked)
-        lines.append(_Line(pm.body_line + offset, blanked, False))
-    return lines
+        lines.append(_Line(body_line + offset, blanked, False))
+    return tuple(lines)
 
 
 def _blank_comments(text: str, in_comment: bool) -> tuple[str, bool]:
@@ -368,6 +377,8 @@ def check_blameless_language(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
 
 def _link_targets(pm: Postmortem) -> Iterator[tuple[int, int, str, str]]:
     """Yield (line, column, kind, target) for every link and image in the body."""
+    if "](" not in pm.body and "]:" not in pm.body and "<" not in pm.body:
+        return  # no link syntax at all, so no need to split the body into lines
     for line in _body_lines(pm):
         if line.in_code:
             continue
@@ -454,7 +465,12 @@ RULES: tuple[Rule, ...] = (
         check_required_sections,
     ),
     Rule("blameless-language", "no words that assign blame to people", check_blameless_language),
-    Rule("broken-link", "relative links and images point at existing files", check_links),
+    Rule(
+        "broken-link",
+        "relative links and images point at existing files",
+        check_links,
+        reads_files=True,
+    ),
     Rule("body-title", "the body does not repeat the title as a level-1 heading", check_body_title),
 )
 
@@ -467,15 +483,31 @@ CORE_RULES: dict[str, str] = {
 }
 
 
-def run_rules(catalog: Catalog, ctx: Context) -> list[Finding]:
-    """Return the findings of the lint rules (not the loading checks) for every postmortem."""
-    findings = [
-        Finding(problem, rule.name)
-        for pm in catalog
-        for rule in RULES
-        for problem in rule.check(pm, ctx)
-    ]
+def run_rules(catalog: Catalog, ctx: Context, cache: BuildCache | None = None) -> list[Finding]:
+    """Return the findings of the lint rules (not the loading checks) for every postmortem.
+
+    With a `cache`, the findings of the rules that read only the postmortem are reused for a
+    file whose content, vocabularies and lint settings are unchanged.
+    """
+    settings = fingerprint(sorted(catalog.settings.vocabularies.items()), ctx.config)
+    findings: list[Finding] = []
+    for pm in catalog:
+        if cache is None or not pm.digest:
+            findings += _file_findings(pm, ctx)
+        else:
+            digest = pm.digest + settings
+            compute = functools.partial(_file_findings, pm, ctx)
+            findings += cache.get_or_compute("lint", pm.path, digest, compute)
+        findings += _findings(pm, ctx, [rule for rule in RULES if rule.reads_files])
     return sorted(findings, key=_order)
+
+
+def _file_findings(pm: Postmortem, ctx: Context) -> list[Finding]:
+    return _findings(pm, ctx, [rule for rule in RULES if not rule.reads_files])
+
+
+def _findings(pm: Postmortem, ctx: Context, rules: Sequence[Rule]) -> list[Finding]:
+    return [Finding(problem, rule.name) for rule in rules for problem in rule.check(pm, ctx)]
 
 
 def lint_catalog(catalog: Catalog, ctx: Context) -> list[Finding]:

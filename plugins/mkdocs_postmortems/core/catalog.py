@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from .loader import Rejected, iter_source_files, load_file, page_id, refuse_unsafe
+from .cache import BuildCache, fingerprint
+from .loader import (
+    LoadResult,
+    Rejected,
+    iter_source_files,
+    load_bytes,
+    page_id,
+    read_source,
+    refuse_unsafe,
+)
 from .model import Postmortem
 from .problems import Level, Problem, did_you_mean
 from .vocabulary import DEFAULT_VOCABULARIES, Term, Vocabularies
@@ -89,21 +99,43 @@ def build_catalog(
     return Catalog(tuple(records), tuple(sorted(rejected, key=lambda r: r.path)), assets, settings)
 
 
-def load_catalog(root: Path, settings: Settings) -> Catalog:
-    """Read every file under `root` into a catalog; nothing is skipped without a report."""
+def load_catalog(root: Path, settings: Settings, cache: BuildCache | None = None) -> Catalog:
+    """Read every file under `root` into a catalog; nothing is skipped without a report.
+
+    With a `cache`, a file whose bytes and vocabularies are those of a previous load is not
+    parsed again.
+    """
     if not root.is_dir():
         return Catalog((), settings=settings)
     loaded: list[Postmortem | Rejected] = []
     assets: list[str] = []
+    vocabularies = fingerprint(sorted(settings.vocabularies.items()))
     for file in iter_source_files(root):
         if file.suffix.lower() == MARKDOWN_SUFFIX:
-            loaded.append(load_file(root, file, settings.vocabularies))
+            loaded.append(_load(root, file, settings, cache, vocabularies))
         elif (refused := refuse_unsafe(root, file, page_id(file.name))) is not None:
             # An asset linking out of the folder would publish its target with the site.
             loaded.append(refused)
         else:
             assets.append(file.relative_to(root).as_posix())
     return build_catalog(loaded, settings, tuple(assets))
+
+
+def _load(
+    root: Path, file: Path, settings: Settings, cache: BuildCache | None, vocabularies: str
+) -> LoadResult:
+    source = read_source(root, file)
+    if isinstance(source, Rejected):
+        return source
+    path, raw = source
+
+    def parse() -> LoadResult:
+        return load_bytes(raw, path, settings.vocabularies)
+
+    if cache is None:
+        return parse()
+    digest = hashlib.sha256(raw).hexdigest() + vocabularies
+    return cache.get_or_compute("record", path, digest, parse)
 
 
 def _drop_duplicate_ids(records: list[Postmortem]) -> tuple[list[Postmortem], list[Rejected]]:

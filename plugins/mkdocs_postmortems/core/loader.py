@@ -243,8 +243,8 @@ def refuse_unsafe(root: Path, file: Path, ident: str) -> Rejected | None:
     return None
 
 
-def load_file(root: Path, file: Path, vocabularies: Vocabularies) -> LoadResult:
-    """Return the postmortem in `file` under `root`, or why it was rejected."""
+def read_source(root: Path, file: Path) -> tuple[str, bytes] | Rejected:
+    """Return the path of `file` under `root` and its bytes, or why it cannot be read."""
     relative = file.relative_to(root).as_posix()
     ident = page_id(file.stem)
     try:
@@ -264,4 +264,12 @@ def load_file(root: Path, file: Path, vocabularies: Vocabularies) -> LoadResult:
             (Problem(relative, None, "", f"cannot be read: {error.strerror}", "check the file"),),
             "",
         )
-    return load_bytes(raw, relative, vocabularies)
+    return relative, raw
+
+
+def load_file(root: Path, file: Path, vocabularies: Vocabularies) -> LoadResult:
+    """Return the postmortem in `file` under `root`, or why it was rejected."""
+    source = read_source(root, file)
+    if isinstance(source, Rejected):
+        return source
+    return load_bytes(source[1], source[0], vocabularies)

@@ -25,6 +25,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..analysis.recurrence import Recurrence, by_incident, recurrences
 from ..analysis.related import Related
 from ..authoring.lint import Context, LintConfig, run_rules
+from ..core.cache import BuildCache
 from ..core.catalog import Catalog, Settings, load_catalog
 from ..core.loader import Rejected
 from ..core.model import Postmortem
@@ -75,6 +76,8 @@ from ..views.search_page import (
     similar_links,
 )
 from .config import PostmortemsConfig, options_from
+from .incremental import PageDigests, TrackedFile, digest
+from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
 
@@ -104,11 +107,21 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.options = Options()
         self.cache_dir = self.options.cache_path
         self._files = Files([])
+        self._cache = BuildCache(None, salt="")
+        self._dirty = False
+        self._digests = PageDigests()
+        self._page_data_memo: dict[str, tuple[str, Any] | None] = {}
+        self._titles: dict[str, str] = {}
+        self._rendered = RenderedPages(self._cache)
+        self._files_key = ""
+        self._settings_key = ""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
-        have this hook), so findings that did not change are not logged again."""
+        have this hook), so findings that did not change are not logged again and the build
+        cache stays in memory; note whether rebuilds are `--dirty`."""
         self._findings = None
+        self._dirty = dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -141,6 +154,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.edit_base = _edit_base(self.options.edit_uri, config, self.root)
         self.layout = Layout(self.options.prefix)
         self.cache_dir = self.options.cache_path
+        if self._cache.folder != self.cache_dir:
+            self._cache = BuildCache(self.cache_dir)
         # Our templates sit after the site's custom_dir, so a site can override any of them.
         position = 1 if config.theme.custom_dir else 0
         if str(TEMPLATES_DIR) not in config.theme.dirs:
@@ -151,6 +166,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._incidents, self._rejected, self._generated = {}, {}, {}
         self._related = {}
         self._env = None
+        self._rendered = rendered_pages(self._cache, config, self)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -158,14 +174,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if not self.config.enabled:
             return files
         self._files = files
-        self.catalog = load_catalog(self.root, self.settings)
+        self._cache.begin()
+        self.catalog = load_catalog(self.root, self.settings, self._cache)
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
-            problems += [finding.problem for finding in run_rules(self.catalog, context)]
+            findings = run_rules(self.catalog, context, self._cache)
+            problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
         self._facets = facet_set(self.catalog)
         self._index()
@@ -202,7 +220,61 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         )
         if self.options.search_page:
             self._add_search_files(files, config)
+        self._page_data_memo = {}
+        # Listing pages link to incident pages: their HTML depends on which pages exist.
+        self._files_key = digest(sorted((f.src_uri, f.inclusion.name) for f in files))
+        self._settings_key = digest(sorted(self.settings.vocabularies.items()), self.settings.today)
+        for uri in [*self._incidents, *self._generated]:
+            self._cache.keep("html", uri)  # a dirty build renders only some of them
+        if self._dirty:
+            self._mark_unchanged(files, config)
         return files
+
+    def _mark_unchanged(self, files: Files, config: MkDocsConfig) -> None:
+        """Let a dirty build skip the pages whose Markdown and template data did not change."""
+        self._digests.begin()
+        pages = [f for f in files if isinstance(f, TrackedFile) and f.is_documentation_page()]
+        config_file = Path(config.config_file_path or ".")
+        shared = digest(
+            sorted(self.config.items()),
+            config_file.stat().st_mtime_ns if config_file.is_file() else 0,
+            [(f.src_uri, f.inclusion.name) for f in pages],
+            # Every page shows the navigation: the titles of the pages in it.
+            [_front_matter(page.markdown) for page in self._generated.values() if page.in_nav],
+            # Incident cards link facet values to their pages by slug.
+            sorted(self._facets._slugs.items()),
+        )
+        whole = [(pm.path, pm.digest) for pm in self.catalog], self._settings_key
+        for file in pages:
+            uri = file.src_uri
+            own: object
+            if (pm := self._incidents.get(uri)) is not None:
+                own = self._incident_inputs(pm)
+            elif (page := self._generated.get(uri)) is not None:
+                listed = [(pm.path, pm.digest) for pm in page.listing]
+                everything = uri == CATALOG_URI or page.data is not None
+                own = (page.markdown, listed, whole if everything else None)
+            else:
+                own = self._rejected.get(uri)
+            self._digests.mark(file, digest(shared, own))
+            if file.unchanged and uri in self._titles:
+                # The page is not read again, but the navigation of the pages that are shows it.
+                file.page = Page(self._titles[uri], file, config)
+            else:
+                file.unchanged = False
+
+    def _incident_inputs(self, pm: Postmortem) -> tuple[object, ...]:
+        """Return what an incident page is made from: the file, and what its card shows."""
+        recurring = [(r.previous.id, r.days, r.reasons) for r in self._recurrences.get(pm.id, [])]
+        # The card shows the best related incidents and why, not their scores (which move
+        # with every edit anywhere in the corpus).
+        shown_similar = self._related.get(pm.id, [])[: max(self.options.related, 0)]
+        similar = [(other, reasons) for other, _score, reasons in shown_similar]
+        others = {*pm.related, *(r[0] for r in recurring), *(other for other, _ in similar)}
+        shown = [
+            (o, other.path, other.digest) for o in sorted(others) if (other := self.catalog.get(o))
+        ]
+        return (pm.digest, self._settings_key, pm.related, pm.problems, recurring, similar, shown)
 
     def _index(self) -> None:
         try:
@@ -273,7 +345,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 f"postmortems: the docs folder already has '{uri}'; move it or set the "
                 "plugin's url_prefix to another folder"
             )
-        file = File.generated(config, uri, content=content, inclusion=inclusion)
+        file = TrackedFile.generated(config, uri, content=content, inclusion=inclusion)
         file.edit_uri = None
         files.append(file)
 
@@ -295,12 +367,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # The header box finds incidents in the compact search data (search.js); in
                 # Material's index their bodies would weigh tens of MB at 10,000 and flood it.
                 page.meta["search"] = {**page.meta.get("search", {}), "exclude": True}
-            return normalize_lists(pm.body)
+            body = normalize_lists(pm.body)
+            inputs = [pm.digest, self._settings_key]
+            return "" if self._rendered.reuse(page, body, inputs) else body
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta.update(
                 title=str(escape(f"Problems in {rejected.path}")),
                 template="postmortems/rejected.html",
             )
+            return ""
+        if uri in self._generated and self._rendered.reuse(page, markdown, [self._files_key]):
             return ""
         return markdown
 
@@ -316,10 +392,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     ) -> str | None:
         """Sanitise an incident's body (author-written Markdown that may hold raw HTML), and fold
         the sections that repeat its card."""
+        if (kept := self._rendered.restore(page)) is not None:
+            return kept
         pm = self._incidents.get(page.file.src_uri)
         if pm is None:
+            if page.file.src_uri in self._generated:
+                self._rendered.keep(page, html, links_in_digest=True)
             return html
-        return fold_repeated(sanitize_html(html), pm)
+        html = fold_repeated(sanitize_html(html), pm)
+        self._rendered.keep(page, html, links_in_digest=False)
+        return html
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Keep the theme's environment; tell every page where the search page is (or none)."""
@@ -337,47 +419,57 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     ) -> TemplateContext:
         """Put the incident card (or the problems of an unreadable file) in the page context."""
         uri = page.file.src_uri
+        if (pm := self._incidents.get(uri)) is not None and not self.options.search_page:
+            # Without the compact search data, Material's index is the only search: it
+            # indexes the page content only, not the card our template draws around it.
+            terms = search_terms(self.catalog, pm.id)
+            block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
+            page.content = (page.content or "") + block
+        if uri in self._page_data_memo:
+            data = self._page_data_memo[uri]
+        else:
+            data = self._page_data(uri, page.url)
+        if data is not None:
+            context[data[0]] = data[1]  # type: ignore[literal-required]
+        return context
+
+    def _page_data(self, uri: str, here: str | None) -> tuple[str, Any] | None:
+        """Return the name and value of what the template of page `uri` shows, if anything."""
+        if here is None:
+            return None
         if (pm := self._incidents.get(uri)) is not None:
-            if not self.options.search_page:
-                # Without the compact search data, Material's index is the only search: it
-                # indexes the page content only, not the card our template draws around it.
-                terms = search_terms(self.catalog, pm.id)
-                block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
-                page.content = (page.content or "") + block
 
             def url_for(ident: str) -> str | None:
                 other = self.catalog.get(ident)
-                if other is None or page.url is None:
+                if other is None:
                     return None
-                return get_relative_url(self._incident_url(other), page.url)
+                return get_relative_url(self._incident_url(other), here)
 
             card = incident_card(pm, self.catalog, url_for)
             card["recurrences"] = recurrence_card(
                 self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
             )
-            here = page.url or ""
             card["facet_links"] = card_facet_links(
                 pm, self._facets, lambda uri: get_relative_url(self._url(uri), here)
             )
             card["similar"] = similar_links(
                 pm.id, self.catalog, self._related, url_for, max(self.options.related, 0)
             )
-            context["postmortem"] = card  # type: ignore[typeddict-unknown-key]
-        elif uri == CATALOG_URI and uri in self._generated and page.url is not None:
-            context["pm_catalog"] = {  # type: ignore[typeddict-unknown-key]
-                "rows": catalog_rows(self.catalog, self._row_url(page.url, config)),
+            return "postmortem", card
+        if uri == CATALOG_URI and uri in self._generated:
+            return "pm_catalog", {
+                "rows": catalog_rows(self.catalog, self._row_url(here)),
                 "filters": catalog_filters(self.catalog),
                 "total": len(self.catalog),
             }
-        elif (generated := self._generated.get(uri)) and generated.listing and page.url is not None:
-            rows = listing_rows(generated.listing, self._row_url(page.url, config))
-            context["pm_listing"] = rows  # type: ignore[typeddict-unknown-key]
-        elif (generated := self._generated.get(uri)) and generated.data and page.url is not None:
-            data = generated.data(self._row_url(page.url, config))
-            context["pm_data"] = data  # type: ignore[typeddict-unknown-key]
-        elif (rejected := self._rejected.get(uri)) is not None:
-            context["rejected"] = rejected_card(rejected)  # type: ignore[typeddict-unknown-key]
-        return context
+        generated = self._generated.get(uri)
+        if generated is not None and generated.listing:
+            return "pm_listing", listing_rows(generated.listing, self._row_url(here))
+        if generated is not None and generated.data:
+            return "pm_data", generated.data(self._row_url(here))
+        if (rejected := self._rejected.get(uri)) is not None:
+            return "rejected", rejected_card(rejected)
+        return None
 
     def _url(self, src_uri: str) -> str:
         """Return the site URL MkDocs gives the page made from `src_uri` (from its `File`)."""
@@ -389,11 +481,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def _incident_url(self, pm: Postmortem) -> str:
         return self._url(self.layout.incident_uri(pm.path))
 
-    def _row_url(self, here: str, config: MkDocsConfig) -> Callable[[Postmortem], str]:
+    def _row_url(self, here: str) -> Callable[[Postmortem], str]:
         def url(pm: Postmortem) -> str:
             return get_relative_url(self._incident_url(pm), here)
 
         return url
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Remember the title of each generated page, for the navigation of dirty builds."""
+        if self._dirty and page.title is not None and isinstance(page.file, TrackedFile):
+            self._titles[page.file.src_uri] = page.title
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Keep what this build parsed, linted and converted, and its page digests, for the next."""
+        if not self.config.enabled:
+            return
+        if self._dirty:
+            self._digests.commit()
+        try:
+            self._cache.save()
+        except OSError as error:
+            log.warning(
+                f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
+                "the next build reads every postmortem again (check the folder or cache_dir)"
+            )
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -430,6 +542,11 @@ def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | No
     if not repo_url:
         return None
     return urljoin(repo_url if repo_url.endswith("/") else repo_url + "/", base)
+
+
+def _front_matter(markdown: str) -> str:
+    """Return the front matter block of a generated page (its title and options)."""
+    return markdown.split("\n---\n", 1)[0]
 
 
 def _body_source(body: str) -> str:

@@ -59,6 +59,9 @@ LESSON_KINDS = (
 
 
 def _page(title: str, body: str, **options: Any) -> str:
+    # Listing pages repeat what the incident pages say: they stay out of Material's search
+    # index (`searchable=False`), which would otherwise list every incident many times over
+    # and spend a third of a build's search indexing on them.
     return front_matter(title, **options) + body
 
 
@@ -102,7 +105,14 @@ def catalog_page(catalog: Catalog) -> GeneratedPage:
         "filtered view can be shared as a link.\n"
     )
     return GeneratedPage(
-        CATALOG_URI, _page("Catalog", body, template=CATALOG_TEMPLATE, hide=["navigation", "toc"])
+        CATALOG_URI,
+        _page(
+            "Catalog",
+            body,
+            searchable=False,
+            template=CATALOG_TEMPLATE,
+            hide=["navigation", "toc"],
+        ),
     )
 
 
@@ -173,6 +183,18 @@ class FacetSet:
     def slug(self, kind_key: str, name: str) -> str | None:
         """Return the slug of value `name` of kind `kind_key`, if it has a page."""
         return self._slugs.get((kind_key, name))
+
+    def size(self, kind_key: str, name: str) -> int:
+        """Return how many incidents carry value `name` of kind `kind_key`."""
+        sizes: dict[tuple[str, str], int] | None = self.__dict__.get("_sizes")
+        if sizes is None:
+            sizes = {
+                (key, facet.name): len(facet.incidents)
+                for key, group in self.by_kind.items()
+                for facet in group
+            }
+            object.__setattr__(self, "_sizes", sizes)
+        return sizes.get((kind_key, name), 0)
 
     @property
     def _slugs(self) -> dict[tuple[str, str], str]:
@@ -336,7 +358,7 @@ def facet_index_page(
     body = [f"# {md_text(kind.title)}\n\n"]
     if not group:
         body.append(f"No incident has a {md_text(kind.singular)} yet.\n")
-        return GeneratedPage(uri, _page(kind.title, "".join(body)))
+        return GeneratedPage(uri, _page(kind.title, "".join(body), searchable=False))
     ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
     body.append(
         f"{plural(len(group), kind.singular)}"
@@ -356,7 +378,7 @@ def facet_index_page(
             f"| {format_duration(stats.median_time_to_resolve)} "
             f"| {facet.incidents[0].date.isoformat()} |\n"
         )
-    return GeneratedPage(uri, _page(kind.title, "".join(body)))
+    return GeneratedPage(uri, _page(kind.title, "".join(body), searchable=False))
 
 
 # --- root causes, lessons, follow-ups ----------------------------------------------------------
@@ -405,7 +427,7 @@ def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> Gener
             f"{md_rich(shorten(pm.root_cause, 300, sentence=True))}\n"
             for pm in members
         ]
-    return GeneratedPage(uri, _page("Root causes", "".join(body)))
+    return GeneratedPage(uri, _page("Root causes", "".join(body), searchable=False))
 
 
 def _theme(pm: Postmortem) -> str:
@@ -477,7 +499,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
         body += rows
     else:
         body.append("No postmortem records lessons yet.\n")
-    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body))))
+    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body), searchable=False)))
     return pages
 
 
@@ -536,13 +558,17 @@ def card_facet_links(
 ) -> dict[str, dict[str, Markup]]:
     """Return, per facet kind, the page URL of each of `pm`'s values, keyed by escaped name.
 
-    `url_for` turns a page's source path into a URL relative to the incident page.
+    `url_for` turns a page's source path into a URL relative to the incident page. A
+    contributing factor links only when other incidents share it: its page would show this
+    incident alone.
     """
     links: dict[str, dict[str, Markup]] = {}
     for kind in KINDS:
         urls = {}
         for name in kind.values(pm):
             slug = found.slug(kind.key, name)
+            if kind.key == "factor" and found.size(kind.key, name) < PAIR_PAGE_MINIMUM:
+                continue
             if slug is not None:
                 urls[str(escape(name))] = escape(url_for(facet_uri(kind, slug)))
         links[kind.key] = urls

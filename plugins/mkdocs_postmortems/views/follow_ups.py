@@ -205,7 +205,9 @@ def follow_ups_page(
             groups = _groups(pairs, keys)
             tallies = [tally(name, group, settings, ages) for name, group in groups.items()]
             body.append(_tally_table(heading, noun, tallies))
-    markdown = front_matter("Follow-ups", hide=["navigation"], template=FOLLOW_UPS_TEMPLATE)
+    markdown = front_matter(
+        "Follow-ups", hide=["navigation"], searchable=False, template=FOLLOW_UPS_TEMPLATE
+    )
     return GeneratedPage(
         src_uri,
         markdown + "".join(body),

@@ -106,7 +106,10 @@ def home_page(
     catalog_uri: str = "catalog.md",
 ) -> GeneratedPage:
     """Return the home page: what the knowledge base holds, `links` to browse, the newest."""
-    parts = [front_matter("Postmortems", hide=["navigation"]), "# Postmortem knowledge base\n\n"]
+    parts = [
+        front_matter("Postmortems", hide=["navigation"], searchable=False),
+        "# Postmortem knowledge base\n\n",
+    ]
     count = len(catalog)
     severities = Counter(pm.severity or "unknown" for pm in catalog)
     order = [term.value for term in catalog.settings.terms("severity")] + ["unknown"]

@@ -78,11 +78,14 @@ def md_text(value: object) -> str:
     leaves alone and the browser shows as the character: no emphasis, links, HTML, table cell
     breaks, emoji shortcodes or maths can come out of it.
     """
-    text = " ".join(str(value).split())
-    return "".join(
-        f"&#{ord(char)};" if char.isascii() and not (char.isalnum() or char == " ") else char
-        for char in text
-    )
+    return " ".join(str(value).split()).translate(_LITERAL)
+
+
+# ASCII punctuation (and controls) to numeric references, in one C-level pass: listing pages
+# call this about 30 times per incident, and a loop per character cost 0.3 s per 1,000.
+_LITERAL = {
+    code: f"&#{code};" for code in range(128) if not (chr(code).isalnum() or chr(code) == " ")
+}
 
 
 def md_link(text: object, target: str) -> str:

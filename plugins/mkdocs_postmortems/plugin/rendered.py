@@ -1,0 +1,116 @@
+"""Reuse the HTML of a page whose Markdown, and everything its conversion reads, is unchanged.
+
+Converting Markdown is the largest cost of a build that the plugin adds to MkDocs' own: every
+incident body, and listing pages of thousands of links (about 3 ms per incident page and 2 s
+for the follow-ups page of 1,000 incidents). The conversion is a function of the Markdown, the
+site's Markdown extensions, the page's place in the site and, for relative links, which files
+the site has. The HTML is kept in the build cache under a digest of all of those; on a match
+the page gets empty Markdown to convert (MkDocs always converts) and the kept HTML, table of
+contents, anchors and rendered title are put back when the conversion is done.
+
+What is never reused: a page whose HTML links to another page of the site and whose links
+are not part of the digest (an incident body with a relative link: MkDocs checks those and
+warns about broken ones on every build), a page with links to anchors of other pages, and
+any page of a site where another plugin changes Markdown or HTML or where an extension reads
+other files (snippets): their output does not depend on the page's Markdown alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import TableOfContents
+
+from ..core.cache import BuildCache
+from .incremental import digest
+
+SPACE = "html"
+# Extensions whose output depends on files other than the page.
+_READS_FILES = ("snippets", "include", "macros")
+# An href or src that is not absolute, protocol-relative, or an anchor on the same page.
+_SITE_LINK = re.compile(r"""\s(?:href|src)\s*=\s*["'](?![a-zA-Z][a-zA-Z0-9+.-]*:|//|#)""")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What MkDocs' conversion of a page's Markdown gave, after the plugin's own changes."""
+
+    html: str
+    toc: TableOfContents
+    anchors: frozenset[str]
+    title: str | None
+
+
+class RenderedPages:
+    """The kept HTML of pages, by source path, for one build."""
+
+    def __init__(self, cache: BuildCache, markdown: str | None = None) -> None:
+        """Keep pages in `cache`; `markdown` digests the site's Markdown settings (None: off)."""
+        self.cache = cache
+        self.enabled = markdown is not None
+        self._markdown = markdown or ""
+        self._pending: dict[str, str] = {}
+        self._reused: dict[str, Rendered] = {}
+
+    def reuse(self, page: Page, markdown: str, inputs: Sequence[object]) -> bool:
+        """Return whether `page`'s HTML is kept for this `markdown` and other `inputs`."""
+        if not self.enabled:
+            return False
+        uri = page.file.src_uri
+        key = digest(markdown, uri, self._markdown, *inputs)
+        found = self.cache.lookup(SPACE, uri, key)
+        if isinstance(found, Rendered):
+            self._reused[uri] = found
+            return True
+        self._pending[uri] = key
+        return False
+
+    def restore(self, page: Page) -> str | None:
+        """Put back the kept conversion of a reused page, returning its HTML (None if not)."""
+        found = self._reused.pop(page.file.src_uri, None)
+        if found is None:
+            return None
+        page.toc = found.toc
+        page.present_anchor_ids = set(found.anchors)
+        page._title_from_render = found.title  # set by MkDocs' own conversion
+        return found.html
+
+    def keep(self, page: Page, html: str, *, links_in_digest: bool) -> None:
+        """Keep `page`'s final HTML for the next build, if nothing outside its digest shapes it."""
+        key = self._pending.pop(page.file.src_uri, None)
+        if key is None or page.links_to_anchors:
+            return
+        if not links_in_digest and _SITE_LINK.search(html):
+            return
+        rendered = Rendered(
+            html, page.toc, frozenset(page.present_anchor_ids or ()), page._title_from_render
+        )
+        self.cache.store(SPACE, page.file.src_uri, key, rendered)
+
+
+def rendered_pages(cache: BuildCache, config: MkDocsConfig, owner: object) -> RenderedPages:
+    """Return the kept pages of a build of `config`, whose only page-changing plugin is `owner`."""
+    if not _reusable(config, owner):
+        return RenderedPages(cache)
+    settings = digest(
+        config.markdown_extensions,
+        sorted((config.mdx_configs or {}).items()),
+        config.use_directory_urls,
+        repr(config.validation),
+    )
+    return RenderedPages(cache, settings)
+
+
+def _reusable(config: MkDocsConfig, owner: object) -> bool:
+    for event in ("page_markdown", "page_content"):
+        if any(
+            getattr(method, "__self__", None) is not owner
+            for method in config.plugins.events[event]
+        ):
+            return False
+    names = [str(name) for name in config.markdown_extensions]
+    return not any(word in name for name in names for word in _READS_FILES)

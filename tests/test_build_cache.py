@@ -1,0 +1,212 @@
+"""The build cache: unchanged files are not parsed again, and nothing stale is ever served."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
+from mkdocs_postmortems.core.cache import FILE_NAME, BuildCache
+from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+
+BLAMING_BODY = "## What happened\n\nThe operator was careless with the config push.\n"
+LESSONS_AND_TIMELINE = "\n## Timeline\n\n- 09:00 the push\n\n## Lessons\n\nReview pushes.\n"
+
+
+def write_corpus(folder: Path, count: int) -> None:
+    """Write `count` valid postmortems, each with a word of its own, into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        front = VALID_FRONT_MATTER.replace(
+            "Checkout errors after a config push", f"Incident {number} with word{number}"
+        )
+        (folder / f"2024-05-{number % 28 + 1:02d}-item{number:03d}.md").write_text(
+            postmortem(front, f"Body of word{number}.\n"), encoding="utf-8"
+        )
+
+
+def same(a: Catalog, b: Catalog) -> None:
+    """Assert that two catalogs hold equal records, rejected files and assets."""
+    assert a.postmortems == b.postmortems
+    assert a.rejected == b.rejected
+    assert a.assets == b.assets
+
+
+def test_cached_load_is_a_fresh_load_after_change_rename_and_delete(tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    write_corpus(folder, 12)
+    (folder / "broken.md").write_text("no front matter\n", encoding="utf-8")
+    settings = Settings()
+    cache = BuildCache(tmp_path / "cache")
+    same(load_catalog(folder, settings, cache), load_catalog(folder, settings))
+    cache.save()
+    assert cache.misses == 13
+
+    again = BuildCache(tmp_path / "cache")  # the next build, in a new process
+    same(load_catalog(folder, settings, again), load_catalog(folder, settings))
+    assert (again.hits, again.misses) == (13, 0)
+
+    changed = sorted(folder.glob("*item000.md"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("SEV2", "SEV1"), "utf-8")
+    renamed = sorted(folder.glob("*item001.md"))[0]
+    renamed.rename(folder / "2024-05-02-renamed.md")
+    sorted(folder.glob("*item002.md"))[0].unlink()
+    again.begin()
+    catalog = load_catalog(folder, settings, again)
+    same(catalog, load_catalog(folder, settings))
+    assert (again.hits, again.misses) == (10, 2)
+    assert catalog.get("2024-05-01-item000") is not None
+    assert catalog.get("2024-05-01-item000").severity == "SEV1"  # type: ignore[union-attr]
+    assert catalog.get("2024-05-02-renamed") is not None
+    assert catalog.get("2024-05-02-item001") is None
+    assert catalog.get("2024-05-03-item002") is None
+    again.save()
+    with (tmp_path / "cache" / FILE_NAME).open("rb") as stream:
+        _salt, entries = pickle.load(stream)
+    assert sorted(entries["record"]) == sorted(p.name for p in folder.iterdir()), (
+        "entries of renamed and deleted files are dropped"
+    )
+
+
+def test_other_vocabularies_are_a_miss(tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    write_corpus(folder, 3)
+    cache = BuildCache(tmp_path / "cache")
+    load_catalog(folder, Settings(), cache)
+    vocabularies = dict(Settings().vocabularies)
+    vocabularies["severity"] = tuple(
+        term for term in vocabularies["severity"] if term.value != "SEV2"
+    )
+    narrow = Settings(vocabularies)
+    catalog = load_catalog(folder, narrow, cache)
+    assert cache.misses == 6
+    same(catalog, load_catalog(folder, narrow))
+    assert all(pm.has_errors for pm in catalog), "SEV2 is no longer allowed"
+
+
+def test_a_cache_of_other_code_or_a_torn_file_is_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    write_corpus(folder, 3)
+    cache = BuildCache(tmp_path / "cache", salt="code A")
+    load_catalog(folder, Settings(), cache)
+    cache.save()
+    other = BuildCache(tmp_path / "cache", salt="code B")
+    load_catalog(folder, Settings(), other)
+    assert other.hits == 0, "a cache written by other code is not read"
+    path = tmp_path / "cache" / FILE_NAME
+    path.write_bytes(path.read_bytes()[:100])
+    torn = BuildCache(tmp_path / "cache", salt="code B")
+    same(load_catalog(folder, Settings(), torn), load_catalog(folder, Settings()))
+    assert torn.hits == 0
+    torn.save()
+    assert BuildCache(tmp_path / "cache", salt="code B")._entries, "the torn file is rewritten"
+
+
+SAVER = textwrap.dedent(
+    """
+    import random, sys
+    from pathlib import Path
+    from mkdocs_postmortems.core.cache import BuildCache
+    from mkdocs_postmortems.core.catalog import Settings, load_catalog
+
+    folder, home = Path(sys.argv[1]), Path(sys.argv[2])
+    rng = random.Random(int(sys.argv[3]))
+    files = sorted(folder.glob("*.md"))
+    cache = BuildCache(home)
+    while True:
+        target = rng.choice(files)
+        target.write_text(target.read_text().replace("Body of", "Body of x", 1))
+        cache.begin()
+        load_catalog(folder, Settings(), cache)
+        cache.save()
+    """
+)
+
+
+@pytest.mark.slow
+def test_sigkill_while_saving_leaves_a_correct_next_build(tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    write_corpus(folder, 150)
+    home = tmp_path / "cache"
+    for round_number, delay in enumerate([0.3, 0.7, 1.1, 1.6, 2.2]):
+        child = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(folder), str(home), str(round_number)],
+            env={**os.environ},
+        )
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        # Change, rename and delete files after the crash; the next build must see all of it.
+        victim = sorted(folder.glob(f"*item{round_number:03d}.md"))[0]
+        victim.write_text(
+            victim.read_text(encoding="utf-8").replace("Body of", f"Changed{round_number}"),
+            encoding="utf-8",
+        )
+        sorted(folder.glob(f"*item{100 + round_number:03d}.md"))[0].rename(
+            folder / f"2024-06-01-renamed-{round_number}.md"
+        )
+        sorted(folder.glob(f"*item{120 + round_number:03d}.md"))[0].unlink()
+        cache = BuildCache(home)
+        catalog = load_catalog(folder, Settings(), cache)
+        same(catalog, load_catalog(folder, Settings()))
+        assert f"Changed{round_number}" in catalog.get(victim.stem).body  # type: ignore[union-attr]
+        cache.save()
+    for leftover in home.glob(f".{FILE_NAME}.*.tmp"):
+        os.utime(leftover, (time.time() - 3600, time.time() - 3600))
+    cache = BuildCache(home)
+    load_catalog(folder, Settings(), cache)
+    sorted(folder.glob("*.md"))[0].unlink()  # something to save
+    cache.begin()
+    load_catalog(folder, Settings(), cache)
+    cache.save()
+    assert list(home.glob(f".{FILE_NAME}.*.tmp")) == [], "abandoned temporary files are removed"
+
+
+def test_builds_reuse_the_cache_and_show_every_change(build_site: BuildSite) -> None:
+    files = {
+        "2024-05-02-checkout.md": postmortem(body=BLAMING_BODY),
+        "2024-05-03-other.md": postmortem(
+            VALID_FRONT_MATTER.replace("Checkout errors after a config push", "Other outage")
+        ),
+    }
+    plugin = {"lint_on_build": True, "cache_dir": "../cache"}
+    first = build_site(files, plugin=plugin)
+    # Lint findings are cached with the records: an error-level one is visible in the log.
+    blame = [m for m in first.messages if "checkout.md" in m and "'Lessons'" in m]
+    assert blame, first.messages
+    cache_file = first.root.parent / "cache" / FILE_NAME
+    assert cache_file.is_file()
+    with cache_file.open("rb") as stream:
+        _salt, entries = pickle.load(stream)
+    assert sorted(entries["record"]) == sorted(files)
+    assert sorted(entries["lint"]) == sorted(files)
+
+    # The same files in another site folder, sharing the cache: the lint finding still shows.
+    second = build_site(files, plugin=plugin)
+    assert [m for m in second.messages if "checkout.md" in m and "'Lessons'" in m] == blame
+    assert second.page("postmortems/2024-05-02-checkout/") == first.page(
+        "postmortems/2024-05-02-checkout/"
+    )
+
+    fixed = dict(files)
+    fixed["2024-05-02-checkout.md"] = postmortem(
+        VALID_FRONT_MATTER.replace("20 minutes", "25 minutes"),
+        BLAMING_BODY.replace("careless with", "surprised by") + LESSONS_AND_TIMELINE,
+    )
+    third = build_site(fixed, plugin=plugin)
+    assert not [m for m in third.messages if "checkout.md" in m], third.messages
+    assert [m for m in third.messages if "other.md" in m and "'Lessons'" in m]
+    page = third.page("postmortems/2024-05-02-checkout/")
+    assert "25 minutes" in page
+    assert "surprised by" in page
+    fresh = build_site(fixed, plugin={**plugin, "cache_dir": "fresh-cache"})
+    for url in ("postmortems/2024-05-02-checkout/", "postmortems/2024-05-03-other/", ""):
+        assert third.page(url) == fresh.page(url), url

@@ -1,0 +1,166 @@
+"""`mkdocs serve --dirty` rebuilds only the pages an edit changes, and they match a full build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+
+from conftest import VALID_FRONT_MATTER, postmortem
+
+COUNT = 24
+WORDS = ("cache", "index", "queue", "certificate", "router", "scheduler", "quota", "replica")
+EDITED = "2024-05-05-incident05.md"
+
+
+def _front(number: int) -> str:
+    front = VALID_FRONT_MATTER.replace(
+        "Checkout errors after a config push", f"Incident number {number}"
+    ).replace("services: [checkout]", f"services: [svc{number % 4}]\ntags: [tag{number % 3}]")
+    cause = WORDS[number % len(WORDS)]
+    front = front.replace("set the payment timeout to zero", f"broke the {cause} of unit {number}")
+    if number % 5 == 0 and number != 5:
+        front += "related: [2024-05-05-incident05]\n"
+    return front.replace("2024-05-02", f"2024-05-{number:02d}")
+
+
+def _site(root: Path) -> Path:
+    source = root / "postmortems"
+    source.mkdir(parents=True)
+    (root / "docs").mkdir()
+    for number in range(1, COUNT + 1):
+        text = postmortem(_front(number), f"## What happened\n\nBody {number}.\n")
+        (source / f"2024-05-{number:02d}-incident{number:02d}.md").write_text(text, "utf-8")
+    for name, cache in (("mkdocs.yml", ".cache/serve"), ("fresh.yml", ".cache/fresh")):
+        settings = {
+            "site_name": "Dirty serve",
+            "theme": {"name": "material", "font": False},
+            "plugins": [
+                "search",
+                {
+                    "postmortems": {
+                        "build_date": "2024-06-01",
+                        "cache_dir": cache,
+                        "lint_on_build": False,
+                        # Few cards name another incident, so an edit touches few pages.
+                        "related": 1,
+                        "recurrence_window": 0,
+                    }
+                },
+            ],
+        }
+        (root / name).write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return source
+
+
+@pytest.fixture
+def serve_config(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """Yield the site folder and its postmortems; leave the shared plugin in build mode."""
+    source = _site(tmp_path)
+    try:
+        yield tmp_path, source
+    finally:
+        # MkDocs keeps a plugin with on_startup for the whole process: later tests build.
+        config = load_config(str(tmp_path / "mkdocs.yml"))
+        config.plugins.on_startup(command="build", dirty=False)
+
+
+def _serve_build(root: Path, site: Path) -> MkDocsConfig:
+    # What `mkdocs serve --dirty` does for each rebuild: load the config again and build dirty.
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(site))
+    build(config, dirty=True)
+    return config
+
+
+def _html(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*.html")}
+
+
+def _mtimes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
+def _dirty_then_fresh(root: Path, edit: Callable[[str], str]) -> tuple[list[str], Path, Path]:
+    """Serve dirty, apply `edit` to one postmortem, rebuild; build from scratch to compare."""
+    served = root / "served"
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(served))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    before = _mtimes(served)
+    edited = root / "postmortems" / EDITED
+    edited.write_text(edit(edited.read_text(encoding="utf-8")), encoding="utf-8")
+    again = _serve_build(root, served)
+    assert again.plugins["postmortems"] is config.plugins["postmortems"], "kept across rebuilds"
+    after = _mtimes(served)
+    rebuilt = sorted(path for path in after if after[path] != before.get(path))
+    config.plugins.on_startup(command="build", dirty=False)
+    fresh = root / "fresh"
+    build(load_config(str(root / "fresh.yml"), site_dir=str(fresh)))
+    return rebuilt, served, fresh
+
+
+def _assert_same_html(served: Path, fresh: Path) -> None:
+    served_html, fresh_html = _html(served), _html(fresh)
+    assert sorted(served_html) == sorted(fresh_html)
+    different = [path for path in fresh_html if served_html[path] != fresh_html[path]]
+    assert different == [], "a dirty rebuild must write what a full build writes"
+
+
+def test_dirty_rebuild_renders_only_changed_pages_and_matches_a_full_build(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root,
+        lambda text: (
+            text.replace("resolved: 2024-05-05T09:20:00Z", "resolved: 2024-05-05T11:20:00Z")
+            + "\nA sentence added to the body.\n"
+        ),
+    )
+    incidents = [path for path in rebuilt if path.startswith("postmortems/")]
+    # Its own page, and the few whose card names it (their digests include its file's).
+    assert "postmortems/2024-05-05-incident05/index.html" in incidents
+    assert len(incidents) < COUNT // 3, incidents
+    assert "catalog/index.html" in rebuilt
+    assert "browse/services/svc1/index.html" in rebuilt, "the listing that shows it"
+    assert "browse/services/svc2/index.html" not in rebuilt, "a listing that does not"
+    _assert_same_html(served, fresh)
+    page = (served / "postmortems/2024-05-05-incident05/index.html").read_text("utf-8")
+    assert "A sentence added to the body." in page
+
+
+def test_a_renamed_incident_shows_everywhere_after_a_dirty_rebuild(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root,
+        lambda text: text.replace("Incident number 5", "Renamed incident five").replace(
+            "Checkout failed", "Payments failed"
+        ),
+    )
+    # The cards that list it as related are rebuilt with the new title (and any reasons that
+    # the edit changed): the result is what a full build writes.
+    assert "postmortems/2024-05-05-incident05/index.html" in rebuilt
+    _assert_same_html(served, fresh)
+    assert "Renamed incident five" in (served / "catalog/index.html").read_text("utf-8")
+
+
+def test_a_rebuild_without_changes_renders_no_incident_page(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    served = root / "served"
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(served))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    before = _mtimes(served)
+    _serve_build(root, served)
+    after = _mtimes(served)
+    rebuilt = [path for path in after if after[path] != before.get(path)]
+    assert not [path for path in rebuilt if path.startswith(("postmortems/", "browse/"))], rebuilt
