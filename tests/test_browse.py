@@ -547,13 +547,12 @@ def test_contributing_factors_have_pages_per_factor_and_per_service(
 ) -> None:
     factor = "retries without backoff"
     extra = f"contributing_factors: ['{factor}', 'a one-off']\n"
+    alone = f"contributing_factors: ['{factor}']\n"
     files = dict(
         [
             incident("one", "2024-01-01", services="[api, db]", extra=extra),
-            incident("two", "2024-02-01", services="[api]", extra=extra),
-            incident(
-                "three", "2024-03-01", services="[web]", extra=extra.replace(", 'a one-off'", "")
-            ),
+            incident("two", "2024-02-01", services="[api]", extra=alone),
+            incident("three", "2024-03-01", services="[web]", extra=alone),
         ]
     )
     site = build_site(files, strict=True)
@@ -573,6 +572,7 @@ def test_contributing_factors_have_pages_per_factor_and_per_service(
     assert not (site.site_dir / "browse" / "factors" / "retries-without-backoff" / "db").exists()
     card = site.page("postmortems/2024-01-01-one/")
     assert 'href="../../browse/factors/retries-without-backoff/"' in card
+    assert card.count('class="pm-factor-link"') == 1  # "a one-off" has no page worth a link
 
 
 def test_lessons_index_lists_the_biggest_themes_first(build_site: BuildSite) -> None:
@@ -597,3 +597,14 @@ def test_home_page_links_the_newest_to_the_rest(build_site: BuildSite) -> None:
     assert "All 21 incidents in the catalog" in parse_html(html).text
     # Severity is the same badge as on the card.
     assert '<span class="pm-badge pm-sev pm-sev--sev2">SEV2</span>' in html
+
+
+def test_code_in_root_causes_shows_as_code_and_nothing_else_as_markup() -> None:
+    from mkdocs_postmortems.views.markup import md_rich
+
+    text = md_rich("An operator ran `rm -rf data/` after *a* <b>typo</b> | `a|b`")
+    assert "<code>rm -rf data/</code>" in text
+    assert "<code>a&#124;b</code>" in text
+    assert "<b>" not in text
+    assert "*" not in text
+    assert "`" not in text

@@ -184,6 +184,18 @@ class FacetSet:
         """Return the slug of value `name` of kind `kind_key`, if it has a page."""
         return self._slugs.get((kind_key, name))
 
+    def size(self, kind_key: str, name: str) -> int:
+        """Return how many incidents carry value `name` of kind `kind_key`."""
+        sizes: dict[tuple[str, str], int] | None = self.__dict__.get("_sizes")
+        if sizes is None:
+            sizes = {
+                (key, facet.name): len(facet.incidents)
+                for key, group in self.by_kind.items()
+                for facet in group
+            }
+            object.__setattr__(self, "_sizes", sizes)
+        return sizes.get((kind_key, name), 0)
+
     @property
     def _slugs(self) -> dict[tuple[str, str], str]:
         cached: dict[tuple[str, str], str] | None = self.__dict__.get("_cache")
@@ -546,13 +558,17 @@ def card_facet_links(
 ) -> dict[str, dict[str, Markup]]:
     """Return, per facet kind, the page URL of each of `pm`'s values, keyed by escaped name.
 
-    `url_for` turns a page's source path into a URL relative to the incident page.
+    `url_for` turns a page's source path into a URL relative to the incident page. A
+    contributing factor links only when other incidents share it: its page would show this
+    incident alone.
     """
     links: dict[str, dict[str, Markup]] = {}
     for kind in KINDS:
         urls = {}
         for name in kind.values(pm):
             slug = found.slug(kind.key, name)
+            if kind.key == "factor" and found.size(kind.key, name) < PAIR_PAGE_MINIMUM:
+                continue
             if slug is not None:
                 urls[str(escape(name))] = escape(url_for(facet_uri(kind, slug)))
         links[kind.key] = urls
