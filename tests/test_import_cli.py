@@ -169,7 +169,7 @@ def test_a_folder_is_imported_recursively_with_a_summary_and_a_review_report(
         "its front matter or the file name" in err
     )
     report = review.read_text(encoding="utf-8")
-    assert report.startswith("# Import review\n\n1 imported, 1 needs review, 1 skipped.")
+    assert report.startswith("# Import review\n\nimported: 1, needs review: 1, skipped: 1.")
     assert f"## {archive / 'cstate-issue.md'}" in report
     assert "- to fill in or check: severity" in report  # the archive entry states none
     assert "| severity | SEV1 | 7 | front matter 'severity' | high |" in report

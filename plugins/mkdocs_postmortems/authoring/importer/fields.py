@@ -280,30 +280,30 @@ def _first_paragraph(node: Section) -> str:
 
 
 def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -> str:
+    """Return two or three sentences: the Summary section, else the opening, else composed."""
     section = root.find("summary")
-    text = ""
+    text, how, confidence = "", "", MEDIUM
     if section is not None:
         text = prose(section.lines(skip=frozenset(SECTION_ALIASES)))
+        how = f"section '{section.label}'"
+    stated = bool(text)  # the source has a Summary: nothing was guessed
     if not text:
-        text = _intro(root)
-        if text:
-            ctx.guesses.append("summary: taken from the opening paragraph")
+        text, how = _intro(root), "the opening paragraph"
     if not text:
         narrative = root.find("narrative")
         if narrative is not None:
-            text = prose(narrative.lines())
-            if text:
-                ctx.guesses.append(f"summary: taken from the section '{narrative.label}'")
+            text, how = prose(narrative.lines()), f"section '{narrative.label}'"
     if not text:
         parts = [sentences(impact_text, 2), sentences(root_cause, 1)]
-        text = " ".join(p for p in parts if p)
-        if text:
-            ctx.guesses.append("summary: composed from the impact and root cause")
+        text, how, confidence = " ".join(p for p in parts if p), "the impact and root cause", LOW
     if not text:
         return ""
+    if not stated:
+        ctx.guesses.append(f"summary: taken from {how}")
     # Status pages open updates with "[Final message]": a label, not part of the summary.
     text = _UPDATE_LABEL.sub("", text)
     short = sentences(text.split("\n\n")[0], SUMMARY_SENTENCES)
+    ctx.note("summary", how, confidence, short)
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
 

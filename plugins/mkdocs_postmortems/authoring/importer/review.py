@@ -113,7 +113,7 @@ def review_markdown(entries: list[Reviewed]) -> str:
     lines = [
         "# Import review",
         "",
-        ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())) + ".",
+        ", ".join(f"{kind}: {count}" for kind, count in sorted(counts.items())) + ".",
         "",
         "Confidence: high = a structured or labelled field; medium = a section or a sentence "
         "that states it; low = a guess or a default; none = not found (left empty).",
