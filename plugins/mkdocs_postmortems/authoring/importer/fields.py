@@ -413,7 +413,12 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:root[- ]?causes?|(?:underlying|primary|main|immediate|direct|ultimate)"
             r" (?:cause|issue)|the cause|core issue)\s*(?:(?:of|for|behind)\b[^.]{0,60}?\s)?"
-            r"(?:was|were|is|are|:|has been|had been)(?!\s+not\b)"
+            r"(?:was|were|is|are|:|has been|had been)"
+            # "The cause was found / diagnosed at 23:00" says when, not what.
+            r"(?!\s+(?:not|never|still|then|later|quickly|finally|soon)?\s*(?:found|diagnosed|"
+            r"identified|determined|confirmed|investigated|understood|unknown|unclear)\b"
+            r"(?!\s+(?:as|to be|that)\b))"
+            r"(?!\s+not\b)"
             r"|\b(?:identified|determined|confirmed|found) (?:as|to be) the (?:root )?cause\b",
             re.IGNORECASE,
         ),
@@ -428,7 +433,7 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
             r"exhausted|misconfigur\w*|bug in|a bug|(?:was|were) missing|attack|"
             r"hit the (?:maximum|limit)|reached the (?:maximum|limit)|overlooked|"
             r"(?:the )?(?:issue|problem) was (?:that|a|an|the)|"
-            r"(?:we|they|it was|investigation) (?:\w+ )?(?:determined|found(?: out)?|"
+            r"(?:we|they) (?:\w+ )?(?:determined|found(?: out)?|"
             r"discovered|concluded|realized|realised|identified|learned) that)\b",
             re.IGNORECASE,
         ),
@@ -454,7 +459,7 @@ def _cause_candidates(root: Section) -> list[_Candidate]:
         # An explicit "The root cause was ..." counts wherever it is written (a Resolution
         # section often says it); other signs only outside the timeline, fixes and lessons.
         strongest_only = node.key in _NOT_CAUSE_SECTIONS
-        if node.key == "action_items":
+        if node.key in {"action_items", "timeline"}:  # a timeline line tells when, not why
             continue
         own = [item for item in node.items if isinstance(item, str)]
         where = f"section '{node.label}'" if node.label else "the text"
