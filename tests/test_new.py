@@ -137,3 +137,25 @@ def test_slugify() -> None:
     assert slugify("!!!") == ""  # callers choose their own fallback
     assert slugify("a" * 80) == "a" * 60
     assert len(slugify("word " * 40)) <= 60
+
+
+def test_preview_url_follows_the_path_of_site_url(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `mkdocs serve` serves the site under site_url's path, as the published site.
+    (site / "mkdocs.yml").write_text(
+        "site_name: Test\nsite_url: https://example.github.io/mkdocs-postmortems/\n"
+        "plugins:\n  - postmortems\n",
+        encoding="utf-8",
+    )
+    assert main(["new", "Cache stampede", "--date", "2024-05-02"]) == 0
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/mkdocs-postmortems/postmortems/2024-05-02-cache-stampede/" in out
+    (site / "mkdocs.yml").write_text(
+        "site_name: Test\nuse_directory_urls: false\nplugins:\n  - postmortems\n",
+        encoding="utf-8",
+    )
+    assert main(["new", "Queue backlog", "--date", "2024-05-03"]) == 0
+    assert (
+        "http://127.0.0.1:8000/postmortems/2024-05-03-queue-backlog.html" in capsys.readouterr().out
+    )

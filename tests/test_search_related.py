@@ -159,3 +159,12 @@ def test_work_per_postmortem_is_bounded() -> None:
     assert unbounded > 3 * bound, "the corpus should need the budget for the test to mean much"
     assert work["scored"] <= 40 * count
     assert sum(1 for items in result.values() if items) > 0.9 * count
+
+
+def test_a_value_that_is_both_a_category_and_a_tag_is_one_reason() -> None:
+    docs = [
+        doc("a", ("c:network", "t:network", "t:bgp"), "route", "leak"),
+        doc("b", ("c:network", "t:network", "t:bgp"), "route", "withdrawn"),
+    ]
+    (item,) = compute_related(docs)["a"]
+    assert item[2] == ["same words: route", "category: network", "tag: bgp"]

@@ -197,5 +197,8 @@ def _reasons(mine: _Doc, other: _Doc) -> list[str]:
         more = len(words) - len(named)
         reasons.append(WORDS_REASON + ", ".join(named) + (f" (+{more})" if more > 0 else ""))
     facets = _strongest_first(mine.facets.keys() & other.facets.keys(), mine.facets, other.facets)
-    reasons += [f"{_FACET_LABELS.get(key[0], 'facet')}: {key[2:]}" for key in facets[:4]]
+    # One mention per value: "network" as a category and as a tag is one reason.
+    values = list(dict.fromkeys(key[2:] for key in facets))[:4]
+    first = {value: next(k for k in facets if k[2:] == value) for value in values}
+    reasons += [f"{_FACET_LABELS.get(first[v][0], 'facet')}: {v}" for v in values]
     return reasons
