@@ -705,7 +705,9 @@ def test_a_sentence_that_opens_on_its_consequence_is_not_the_cause() -> None:
 
 
 def test_a_named_providers_outage_is_a_weak_cause_and_a_finding_a_strong_one() -> None:
-    status = "# Mail delays\n\nDate: 2025-07-01\n\nUpdate: Postmarkly is having a delivery outage.\n"
+    status = (
+        "# Mail delays\n\nDate: 2025-07-01\n\nUpdate: Postmarkly is having a delivery outage.\n"
+    )
     assert one(status)["root_cause"] == "Postmarkly is having a delivery outage."
     found = (
         "# Slow reports\n\nDate: 2025-07-02\n\n## Summary\n\nReports took minutes to load. "
