@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -307,14 +308,14 @@ def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
 
-def root_cause_of(root: Section, ctx: Context, title: str = "") -> str:
+def root_cause_of(root: Section, ctx: Context, title: str = "", summary: str = "") -> str:
     """Return what was wrong: the root-cause section, else the sentences that state a cause.
 
     A long section is cut to its first sentences; without a section, sentences anywhere
     ("The root cause was ...", "... was caused by ...", a Summary that says why) are taken,
     the strongest first, and a title that names cause and effect ("Upgrading X caused an
-    outage") stands in for a body that says neither. Nothing found is an empty value, listed
-    for review by the caller.
+    outage") stands in for a body that says neither. `summary` is one the source's front matter
+    gives. Nothing found is an empty value, listed for review by the caller.
     """
     section = root.find("root_cause")
     if section is None:
@@ -327,7 +328,7 @@ def root_cause_of(root: Section, ctx: Context, title: str = "") -> str:
         if found:
             ctx.note("root_cause", f"section '{section.label}'", MEDIUM, found)
             return _cause_sentences(found)
-    candidates = _cause_candidates(root)
+    candidates = _cause_candidates(root, summary)
     titled = _TITLE_CAUSE.search(title) if title else None
     if titled is not None and not any(c.score > _TITLE_SCORE for c in candidates):
         stated = _LEADING_DAY.sub("", title)
@@ -428,9 +429,10 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|triggered|the result of|"
             r"result(?:ed|s|ing)? (?:from|in)|(?:identified|determined|found) (?:as|to be)|"
-            r"caus(?:ed|ing|es)|le[da]d? to|leads to|accidental(?:ly)?|inadvertent(?:ly)?|"
+            r"caus(?:ed|ing|es)|(?:can|could|would|may|might|will) cause|le[da]d? to|leads to|"
+            r"(?:attributed|attributable|traced(?: back)?|due) to|accidental(?:ly)?|inadvertent(?:ly)?|"
             r"unintentional(?:ly)?|mistaken(?:ly)?|by mistake|expired|ran out of|run out of|"
-            r"exhausted|misconfigur\w*|bug in|a bug|(?:was|were) missing|attack|"
+            r"exhausted|misconfigur\w*|bugs? in|a bug|(?:was|were) missing|attack|"
             r"hit the (?:maximum|limit)|reached the (?:maximum|limit)|overlooked|"
             r"(?:the )?(?:issue|problem) was (?:that|a|an|the)|"
             r"(?:we|they) (?:\w+ )?(?:determined|found(?: out)?|"
@@ -451,19 +453,30 @@ _NOT_CAUSE_SECTIONS = frozenset(
 _SECTION_BONUS = {"summary": 1, "narrative": 1, "": 0}
 
 
-def _cause_candidates(root: Section) -> list[_Candidate]:
-    """Return every sentence that states a cause, in document order, with its score."""
-    found: list[_Candidate] = []
-    index = 0
+def _cause_blocks(root: Section, summary: str) -> Iterator[tuple[int, str, str, str]]:
+    """Yield (section number, section key, where, text) for every place a cause may be stated.
+
+    A summary the source's own front matter gives comes first: an archive's curator often
+    wrote there what went wrong in one sentence.
+    """
+    if summary.strip():
+        yield -1, "summary", "the front-matter summary", summary
     for section, node in enumerate(root.walk()):
-        # An explicit "The root cause was ..." counts wherever it is written (a Resolution
-        # section often says it); other signs only outside the timeline, fixes and lessons.
-        strongest_only = node.key in _NOT_CAUSE_SECTIONS
         if node.key in {"action_items", "timeline"}:  # a timeline line tells when, not why
             continue
         own = [item for item in node.items if isinstance(item, str)]
-        where = f"section '{node.label}'" if node.label else "the text"
-        for block in prose(own).split("\n\n"):
+        yield section, node.key, f"section '{node.label}'" if node.label else "the text", prose(own)
+
+
+def _cause_candidates(root: Section, summary: str = "") -> list[_Candidate]:
+    """Return every sentence that states a cause, in document order, with its score."""
+    found: list[_Candidate] = []
+    index = 0
+    for section, key, where, text in _cause_blocks(root, summary):
+        # An explicit "The root cause was ..." counts wherever it is written (a Resolution
+        # section often says it); other signs only outside fixes and lessons.
+        strongest_only = key in _NOT_CAUSE_SECTIONS
+        for block in text.split("\n\n"):
             flat = _UPDATE_LABEL.sub("", " ".join(block.split()))
             parts = [MD_LINK.sub(r"\1", p) for p in SENTENCE_END.split(flat)]
             for order, sentence in enumerate(parts):
@@ -475,7 +488,7 @@ def _cause_candidates(root: Section) -> list[_Candidate]:
                     rank = 1 if _WEAK_CAUSE.search(sentence) else 0
                 if not rank or (strongest_only and rank < 3):
                     continue
-                bonus = 1 if rank == 3 else _SECTION_BONUS.get(node.key, 0)
+                bonus = 1 if rank == 3 else _SECTION_BONUS.get(key, 0)
                 found.append(
                     _Candidate(
                         score=rank * 2 + bonus,
