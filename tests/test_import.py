@@ -736,6 +736,45 @@ def test_a_published_hotfix_ends_the_incident() -> None:
     assert one(text)["mitigated"] == "2025-09-04T10:05:00+00:00"
 
 
+def test_a_summary_in_front_matter_can_state_the_cause() -> None:
+    text = (
+        "---\ntitle: Search outage\nstart_time: 2024-11-05T09:10:00Z\n"
+        "summary: A reindex job that was attributed to a stale cron entry filled the disk.\n---\n\n"
+        "Search returned errors for an hour. Engineers were paged and cleaned up.\n"
+    )
+    assert one(text)["root_cause"] == (
+        "A reindex job that was attributed to a stale cron entry filled the disk."
+    )
+
+
+def test_what_can_cause_a_crash_is_a_cause() -> None:
+    text = (
+        "# Peers crash on large requests\n\nDate: 2024-10-01\n\n## Issue Summary\n\n"
+        "A request for many records can cause a node to crash before the size limit is checked.\n"
+    )
+    assert "before the size limit is checked" in str(one(text)["root_cause"])
+
+
+def test_a_fix_ends_impact_unless_it_made_things_worse() -> None:
+    text = (
+        "# Auth proxy down\n\nDate: 2024-12-02\n\n## Timeline (UTC)\n\n"
+        "| Time | Event |\n| --- | --- |\n"
+        "| 2024-12-02 09:00 | Proxy upgraded; logins failing |\n"
+        "| 2024-12-02 09:30 | Fix applied, proxy fully down |\n"
+        "| 2024-12-02 09:50 | Second fix successfully applied |\n"
+    )
+    assert one(text)["mitigated"] == "2024-12-02T09:50:00+00:00"
+
+
+def test_a_node_in_a_notready_state_starts_the_incident() -> None:
+    text = (
+        "# Nodes flapping\n\n## Timeline (UTC)\n\n| Time | Event |\n| --- | --- |\n"
+        "| 2024-12-01 19:32 | First node in NodeNotReady state |\n"
+        "| 2024-12-03 18:53 | A customer reported stuck workloads |\n"
+    )
+    assert one(text)["started"] == "2024-12-01T19:32:00+00:00"
+
+
 def test_a_date_is_required_from_somewhere() -> None:
     with pytest.raises(ImportProblem, match="no incident date"):
         import_text("# Something broke\n\nIt broke.\n")
