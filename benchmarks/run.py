@@ -558,7 +558,10 @@ def measure_serve(config_file: Path, folder: Path, n: int, dirty: bool) -> Resul
     return {"first_build_s": first, "reloads_s": reloads, "reload_s": statistics.median(reloads)}
 
 
-def run_size(work: Path, n: int, seed: int, browser: bool, serve: bool = True) -> Results:
+SERVE_MODES = {"all": (False, True), "dirty": (True,), "none": ()}
+
+
+def run_size(work: Path, n: int, seed: int, browser: bool, serve: str = "all") -> Results:
     """Measure everything at one size."""
     results: Results = {"n": n}
     print(f"\n== N = {n:,}: generating", flush=True)
@@ -573,7 +576,12 @@ def run_size(work: Path, n: int, seed: int, browser: bool, serve: bool = True) -
             print(f"failed: {error}".splitlines()[0][:200], flush=True)
             results.setdefault("errors", {})[name] = str(error)[-2000:]
             return None
-        print(f"{time.perf_counter() - start:.1f} s", flush=True)
+        detail = ""
+        if isinstance(value, dict) and "peak_mib" in value:
+            detail = f" (build {value['seconds']:.1f} s, peak {value['peak_mib']:.0f} MiB)"
+        elif isinstance(value, dict) and "reloads_s" in value:
+            detail = f" (save -> page {', '.join(f'{t:.2f}' for t in value['reloads_s'])} s)"
+        print(f"{time.perf_counter() - start:.1f} s{detail}", flush=True)
         return value
 
     results["validity"] = step("check generated files", lambda: _validity(source))
@@ -594,8 +602,8 @@ def run_size(work: Path, n: int, seed: int, browser: bool, serve: bool = True) -
     results["plugin_warm"] = step(
         "plugin build after one edit", lambda: run_build(plugin_cfg, instrumented=True)
     )
-    for mode, dirty in (("serve", False), ("serve_dirty", True)) if serve else ():
-        flag = " --dirty" if dirty else ""
+    for dirty in SERVE_MODES[serve]:
+        mode, flag = ("serve_dirty", " --dirty") if dirty else ("serve", "")
         baseline_docs = baseline_cfg.parent / "docs" / "postmortems"
         results[f"baseline_{mode}"] = step(
             f"baseline: mkdocs serve{flag}, save -> page",
@@ -641,7 +649,7 @@ def _verdict(value: float | None, budget: float) -> str:
 
 
 Row = tuple[str, str, str, str]
-CORE_PHASES = ("loader", "validate", "catalog", "pages", "charts", "index", "related", "exports")
+CORE_PHASES = ("loader", "validate", "catalog", "layout", "charts", "store", "related", "exports")
 
 
 def _budget_row(label: str, value: str, number: float, budget: str, unit: str) -> Row:
@@ -807,7 +815,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/postmortems-bench"))
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figure")
-    parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve figures")
+    parser.add_argument(
+        "--serve",
+        choices=sorted(SERVE_MODES),
+        default="all",
+        help="which mkdocs serve figures to measure: plain and --dirty (all), --dirty, none",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--build-one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--instrumented", action="store_true", help=argparse.SUPPRESS)
@@ -830,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
         "figures from a shared machine are noisy"
     )
     all_results = [
-        run_size(args.workdir, n, args.seed, not args.no_browser, not args.no_serve) for n in sizes
+        run_size(args.workdir, n, args.seed, not args.no_browser, args.serve) for n in sizes
     ]
     report(all_results)
     if args.json:

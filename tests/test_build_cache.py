@@ -16,6 +16,7 @@ import pytest
 from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
 from mkdocs_postmortems.core.cache import FILE_NAME, BuildCache
 from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+from synthetic import synthetic_files
 
 BLAMING_BODY = "## What happened\n\nThe operator was careless with the config push.\n"
 LESSONS_AND_TIMELINE = "\n## Timeline\n\n- 09:00 the push\n\n## Lessons\n\nReview pushes.\n"
@@ -210,3 +211,30 @@ def test_builds_reuse_the_cache_and_show_every_change(build_site: BuildSite) -> 
     fresh = build_site(fixed, plugin={**plugin, "cache_dir": "fresh-cache"})
     for url in ("postmortems/2024-05-02-checkout/", "postmortems/2024-05-03-other/", ""):
         assert third.page(url) == fresh.page(url), url
+
+
+def test_a_build_from_the_cache_writes_what_a_build_from_scratch_writes(
+    build_site: BuildSite,
+) -> None:
+    files: dict[str, str | bytes] = dict(synthetic_files(40))
+    cached = {"cache_dir": "../shared-cache"}
+    build_site(files, plugin=cached)
+    # One incident renamed and resummarized: its page, the listings and the cards of the
+    # incidents that show it change; every other record, lint result, card and page is reused.
+    name = sorted(files)[20]
+    text = str(files[name])
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    summary = next(line for line in text.splitlines() if line.startswith("summary: "))
+    files[name] = text.replace(title, "title: Renamed incident").replace(
+        summary, "summary: A new summary."
+    )
+    warm = build_site(files, plugin=cached)
+    fresh = build_site(files, plugin={"cache_dir": "fresh-cache"})
+    warm_pages, fresh_pages = _pages(warm.site_dir), _pages(fresh.site_dir)
+    assert sorted(warm_pages) == sorted(fresh_pages)
+    assert [page for page in fresh_pages if warm_pages[page] != fresh_pages[page]] == []
+    assert sum(b"Renamed incident" in html for html in fresh_pages.values()) > 3
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}

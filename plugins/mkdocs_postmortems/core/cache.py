@@ -117,12 +117,13 @@ class BuildCache:
             self._changed = self._changed or bool(stale)
         if not self._changed or self.path is None:
             return
-        data = pickle.dumps((self.salt, self._entries), protocol=pickle.HIGHEST_PROTOCOL)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned()
         temporary = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         try:
-            temporary.write_bytes(data)
+            # Streamed, not built in memory first: at 10,000 postmortems the file is ~200 MB.
+            with temporary.open("wb") as stream:
+                pickle.dump((self.salt, self._entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
             temporary.replace(self.path)
         finally:
             temporary.unlink(missing_ok=True)
@@ -141,7 +142,8 @@ class BuildCache:
         if self.path is None:
             return
         try:
-            salt, entries = pickle.loads(self.path.read_bytes())
+            with self.path.open("rb") as stream:
+                salt, entries = pickle.load(stream)
         except FileNotFoundError:
             return
         except Exception:  # a torn, foreign or older file: start empty, rewrite on save

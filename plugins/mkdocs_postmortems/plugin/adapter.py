@@ -115,6 +115,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._rendered = RenderedPages(self._cache)
         self._files_key = ""
         self._settings_key = ""
+        self._card_key = ""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
@@ -224,6 +225,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         # Listing pages link to incident pages: their HTML depends on which pages exist.
         self._files_key = digest(sorted((f.src_uri, f.inclusion.name) for f in files))
         self._settings_key = digest(sorted(self.settings.vocabularies.items()), self.settings.today)
+        # What every incident card depends on besides its own inputs (_incident_inputs).
+        self._card_key = digest(
+            self._settings_key,
+            self._files_key,
+            sorted(self._facets._slugs.items()),
+            self.options.related,
+            config.use_directory_urls,
+        )
         for uri in [*self._incidents, *self._generated]:
             self._cache.keep("html", uri)  # a dirty build renders only some of them
         if self._dirty:
@@ -438,23 +447,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if here is None:
             return None
         if (pm := self._incidents.get(uri)) is not None:
-
-            def url_for(ident: str) -> str | None:
-                other = self.catalog.get(ident)
-                if other is None:
-                    return None
-                return get_relative_url(self._incident_url(other), here)
-
-            card = incident_card(pm, self.catalog, url_for)
-            card["recurrences"] = recurrence_card(
-                self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
-            )
-            card["facet_links"] = card_facet_links(
-                pm, self._facets, lambda uri: get_relative_url(self._url(uri), here)
-            )
-            card["similar"] = similar_links(
-                pm.id, self.catalog, self._related, url_for, max(self.options.related, 0)
-            )
+            # The card is about 1 ms per page to compute: reuse it while nothing it shows moved.
+            key = digest(self._card_key, self._incident_inputs(pm), here)
+            card = self._cache.get_or_compute("card", uri, key, lambda: self._card(pm, here))
             return "postmortem", card
         if uri == CATALOG_URI and uri in self._generated:
             return "pm_catalog", {
@@ -470,6 +465,27 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if (rejected := self._rejected.get(uri)) is not None:
             return "rejected", rejected_card(rejected)
         return None
+
+    def _card(self, pm: Postmortem, here: str) -> dict[str, Any]:
+        """Return the incident card of `pm` for its page at `here`."""
+
+        def url_for(ident: str) -> str | None:
+            other = self.catalog.get(ident)
+            if other is None:
+                return None
+            return get_relative_url(self._incident_url(other), here)
+
+        card = incident_card(pm, self.catalog, url_for)
+        card["recurrences"] = recurrence_card(
+            self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
+        )
+        card["facet_links"] = card_facet_links(
+            pm, self._facets, lambda uri: get_relative_url(self._url(uri), here)
+        )
+        card["similar"] = similar_links(
+            pm.id, self.catalog, self._related, url_for, max(self.options.related, 0)
+        )
+        return card
 
     def _url(self, src_uri: str) -> str:
         """Return the site URL MkDocs gives the page made from `src_uri` (from its `File`)."""

@@ -129,11 +129,6 @@ def vocabulary(records: Iterable[Postmortem]) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def key_terms(text: str) -> list[str]:
-    """Return the distinct stemmed words of `text` (stop words and short words dropped)."""
-    return list(dict.fromkeys(t.text for t in STEMMED(text) if len(t.text) > 2))
-
-
 def _facet(kind: str, values: Iterable[str]) -> list[str]:
     """Return the facet keys of `values` (placeholders left out), lowercased, each once."""
     return list(dict.fromkeys(f"{kind}:{v.strip().lower()}" for v in known(values)))

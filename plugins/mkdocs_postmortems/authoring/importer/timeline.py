@@ -54,7 +54,9 @@ _MITIGATE_WORDS = re.compile(
     r"\b(?:mitigat\w*|rolled back|roll(?:ed)?[- ]back|rollback|revert(?:ed)?|failed over|"
     r"failover|restored|recover(?:ed|ing|y)|fix (?:was |is )?deployed|deployed (?:the |a |an )?"
     r"(?:\w+ )?fix|deployed it|emergency fix|error rates? (?:return|drop)\w*|impact ends?|"
-    r"(?:succeed\w*|working) again)\b",
+    r"(?:succeed\w*|working) again|(?:hot)?fix(?:es)? (?:was |were |is )?(?:released|published|"
+    r"shipped)|(?:released|published|shipped) (?:the |a )?(?:\w+ )?(?:hot)?fix|"
+    r"release (?:was |is )?(?:published|shipped))\b",
     re.IGNORECASE,
 )
 _RESOLVE_WORDS = re.compile(
