@@ -11,6 +11,9 @@ importer the command uses, and the output's facts are compared with the judged o
 - start / end: `started` / (`mitigated` or `resolved`) equals one of the judged instants, to the
   minute; a judged value without an offset (the text states no zone) compares wall clocks;
 - cause: every keyword group appears in `root_cause` (a group is `a|b` alternatives);
+  precision is the share right among files where a cause was given (a wrong cause is worse than
+  none: none is listed for review); "cause, none judged" counts causes given where the judge
+  found the text states none (each is either a cause the judge missed or an invented one);
 - services: share of judged services found among the imported ones;
 - invented: years in the imported times that appear nowhere in the source, and services whose
   name appears nowhere in the source (placeholders count as invented);
@@ -72,6 +75,8 @@ class Score:
     start: Tally = field(default_factory=Tally)
     end: Tally = field(default_factory=Tally)
     cause: Tally = field(default_factory=Tally)
+    cause_given: Tally = field(default_factory=Tally)  # precision: right among causes given
+    cause_unjudged: int = 0  # a cause given where the judge found none stated
     services: Tally = field(default_factory=Tally)
     invented_years: int = 0
     invented_services: int = 0
@@ -175,8 +180,20 @@ def _score_file(
         ends = [front.get("mitigated"), front.get("resolved")]
         ok = any(_same_instant(end, want) for end in ends for want in _instants(row["end"]))
         score.end.add(ok)
+        if not ok:
+            got = front.get("mitigated") or front.get("resolved")
+            score.examples.append(f"{where}: end {got} != {row['end']}")
+    cause = str(front.get("root_cause", "") or "")
     if row["cause"]:
-        score.cause.add(_cause_found(str(front.get("root_cause", "")), row["cause"]))
+        ok = _cause_found(cause, row["cause"])
+        score.cause.add(ok)
+        if cause:
+            score.cause_given.add(ok)
+        if not ok:
+            shown = " ".join(cause.split())[:160] or "(none)"
+            score.examples.append(f"{where}: cause [{row['cause']}] not in {shown!r}")
+    elif cause:
+        score.cause_unjudged += 1
     listed = front.get("services")
     services = [str(s) for s in listed] if isinstance(listed, list) else []
     if row["services"]:
@@ -212,6 +229,8 @@ def _row(name: str, score: Score) -> str:
         score.start.cell(),
         score.end.cell(),
         score.cause.cell(),
+        score.cause_given.cell(),
+        str(score.cause_unjudged),
         score.services.cell(),
         f"{score.invented_years} / {score.invented_services}",
         score.keys_kept.cell(),
@@ -226,10 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpora", type=Path, help="folder holding the checked-out archives")
     parser.add_argument("judged", type=Path, help="TSV of judged facts")
     parser.add_argument("--examples", action="store_true", help="list every miss")
+    parser.add_argument("--split", help="score only rows of this split (seen / unseen)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args(argv)
     lines = args.judged.read_text(encoding="utf-8").splitlines()
     rows = list(csv.DictReader((ln for ln in lines if not ln.startswith("#")), delimiter="\t"))
+    if args.split:
+        rows = [row for row in rows if row["split"] == args.split]
     groups: dict[str, Score] = defaultdict(Score)
     began = time.perf_counter()
     for row in rows:
@@ -252,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                         "invented_years": score.invented_years,
                         "invented_services": score.invented_services,
                         "keys_kept": score.keys_kept.cell(),
+                        "cause_precision": score.cause_given.cell(),
+                        "cause_none_judged": score.cause_unjudged,
                         **{m: getattr(score, m).cell() for m in measures},
                     }
                     for key, score in groups.items()
@@ -261,10 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     print(
-        "| archive (split) | files | date | start | end | root cause | services "
-        "| invented years / services | front-matter keys kept | not imported |"
+        "| archive (split) | files | date | start | end | root cause | cause precision "
+        "| cause, none judged | services | invented years / services "
+        "| front-matter keys kept | not imported |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(groups, key=lambda k: (k.startswith("all"), k)):
         print(_row(key, groups[key]))
     print(f"\n{len(rows)} judged files imported in {seconds:.1f} s")

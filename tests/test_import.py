@@ -678,6 +678,103 @@ def test_label_lines_and_hash_headings_mix() -> None:
     assert any("not split into went well" in gap for gap in result.missing)
 
 
+def test_a_title_that_names_cause_and_effect_is_the_cause_when_the_body_says_none() -> None:
+    text = (
+        "# 2025-04-02 Rotating the signing key caused failed logins\n\n"
+        "## Summary\n\nOn 2025-04-02 people could not sign in for twenty minutes.\n"
+    )
+    assert one(text)["root_cause"] == "Rotating the signing key caused failed logins"
+    # A body that says why wins over the title.
+    stated = text + "\nThe root cause was a cache that kept the retired key for an hour.\n"
+    assert "kept the retired key" in str(one(stated)["root_cause"])
+    # A title that names no cause gives none.
+    plain_title = text.replace("Rotating the signing key caused failed logins", "Login outage")
+    assert "root_cause" not in one(plain_title)
+
+
+def test_a_sentence_that_opens_on_its_consequence_is_not_the_cause() -> None:
+    text = (
+        "# Worker nodes unhealthy\n\nDate: 2025-06-11\n\n## Summary\n\n"
+        "Queue workers restarted in a loop on two nodes. "
+        "Possibly causing every job on those nodes to be retried twice.\n\n"
+        "We saw high memory usage from the log indexer on both nodes.\n"
+    )
+    cause = str(one(text)["root_cause"])
+    assert "high memory usage from the log indexer" in cause
+    assert "retried twice" not in cause
+
+
+def test_a_named_providers_outage_is_a_weak_cause_and_a_finding_a_strong_one() -> None:
+    status = (
+        "# Mail delays\n\nDate: 2025-07-01\n\nUpdate: Postmarkly is having a delivery outage.\n"
+    )
+    assert one(status)["root_cause"] == "Postmarkly is having a delivery outage."
+    found = (
+        "# Slow reports\n\nDate: 2025-07-02\n\n## Summary\n\nReports took minutes to load. "
+        "After some digging we found that the nightly job had dropped the report index.\n"
+    )
+    assert "dropped the report index" in str(one(found)["root_cause"])
+
+
+def test_a_line_saying_when_the_cause_was_found_is_not_the_cause() -> None:
+    text = (
+        "# Billing stalls\n\nDate: 2025-08-03\n\n"
+        "## Resolution\n\nThe cause was identified by the billing team on Monday.\n\n"
+        "The root cause was a lock held by an abandoned migration.\n"
+    )
+    cause = str(one(text)["root_cause"])
+    assert "lock held by an abandoned migration" in cause
+    assert "identified by the billing team" not in cause
+
+
+def test_a_published_hotfix_ends_the_incident() -> None:
+    text = (
+        "# Sync stalled\n\nDate: 2025-09-04\n\n## Timeline (UTC)\n\n"
+        "- 08:00: Nodes stopped syncing.\n- 08:20: Engineers started debugging.\n"
+        "- 10:05: The hotfix was published for all platforms.\n"
+    )
+    assert one(text)["mitigated"] == "2025-09-04T10:05:00+00:00"
+
+
+def test_a_summary_in_front_matter_can_state_the_cause() -> None:
+    text = (
+        "---\ntitle: Search outage\nstart_time: 2024-11-05T09:10:00Z\n"
+        "summary: A reindex job that was attributed to a stale cron entry filled the disk.\n---\n\n"
+        "Search returned errors for an hour. Engineers were paged and cleaned up.\n"
+    )
+    assert one(text)["root_cause"] == (
+        "A reindex job that was attributed to a stale cron entry filled the disk."
+    )
+
+
+def test_what_can_cause_a_crash_is_a_cause() -> None:
+    text = (
+        "# Peers crash on large requests\n\nDate: 2024-10-01\n\n## Issue Summary\n\n"
+        "A request for many records can cause a node to crash before the size limit is checked.\n"
+    )
+    assert "before the size limit is checked" in str(one(text)["root_cause"])
+
+
+def test_a_fix_ends_impact_unless_it_made_things_worse() -> None:
+    text = (
+        "# Auth proxy down\n\nDate: 2024-12-02\n\n## Timeline (UTC)\n\n"
+        "| Time | Event |\n| --- | --- |\n"
+        "| 2024-12-02 09:00 | Proxy upgraded; logins failing |\n"
+        "| 2024-12-02 09:30 | Fix applied, proxy fully down |\n"
+        "| 2024-12-02 09:50 | Second fix successfully applied |\n"
+    )
+    assert one(text)["mitigated"] == "2024-12-02T09:50:00+00:00"
+
+
+def test_a_node_in_a_notready_state_starts_the_incident() -> None:
+    text = (
+        "# Nodes flapping\n\n## Timeline (UTC)\n\n| Time | Event |\n| --- | --- |\n"
+        "| 2024-12-01 19:32 | First node in NodeNotReady state |\n"
+        "| 2024-12-03 18:53 | A customer reported stuck workloads |\n"
+    )
+    assert one(text)["started"] == "2024-12-01T19:32:00+00:00"
+
+
 def test_a_date_is_required_from_somewhere() -> None:
     with pytest.raises(ImportProblem, match="no incident date"):
         import_text("# Something broke\n\nIt broke.\n")

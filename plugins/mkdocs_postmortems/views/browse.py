@@ -31,7 +31,7 @@ from ..core.catalog import Catalog, Settings
 from ..core.model import Postmortem
 from ..core.text import format_duration, plural, shorten
 from .follow_ups import FOLLOW_UPS_URI, AgeFlags, follow_ups_page
-from .layout import GeneratedPage, Layout, front_matter
+from .layout import LISTING_TEMPLATE, GeneratedPage, Layout, front_matter
 from .markup import (
     css_class,
     md_link,
@@ -46,7 +46,6 @@ ROOT_CAUSES_URI = "root-causes.md"
 LESSONS_FOLDER = "lessons"
 BROWSE_FOLDER = "browse"
 CATALOG_TEMPLATE = "postmortems/catalog.html"
-LISTING_TEMPLATE = "postmortems/listing.html"
 CATALOG_SCRIPT = "assets/postmortems/catalog.js"
 UNCATEGORIZED = "uncategorized"
 CATALOG_FILTERS = ("severity", "service", "tag", "category", "year")  # filters the catalog has

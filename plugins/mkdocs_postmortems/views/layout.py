@@ -13,9 +13,8 @@ from markupsafe import escape
 from ..core.catalog import Catalog
 from ..core.loader import Rejected, page_id
 from ..core.model import Postmortem
-from ..core.text import shorten
 from ..core.yaml_dump import dump
-from .markup import md_link, md_rich, md_text, severity_badge, title_header
+from .markup import md_link, md_text
 
 
 @dataclass(frozen=True)
@@ -80,22 +79,8 @@ def front_matter(
     return "---\n" + dump(data) + "---\n\n"
 
 
-def incident_table(catalog: Catalog, rows: list[Postmortem], from_uri: str, layout: Layout) -> str:
-    """Return a Markdown table of `rows`: date, title, severity, services, root cause."""
-    lines = [
-        f"| Date | {title_header('Incident')} | Severity | Services | Root cause |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for pm in rows:
-        lines.append(
-            f"| {pm.date.isoformat()} | {layout.incident_link(from_uri, pm)} "
-            f"| {severity_badge(pm.severity)} | {md_text(', '.join(pm.services))} "
-            f"| {md_rich(shorten(pm.root_cause, sentence=True))} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 NEWEST_ON_HOME = 20
+LISTING_TEMPLATE = "postmortems/listing.html"  # page Markdown, then a table of its `listing`
 
 
 def home_page(
@@ -116,11 +101,11 @@ def home_page(
     by_severity = ", ".join(
         f"{severities[name]} {md_text(name)}" for name in order if severities.get(name)
     )
-    open_items = sum(len(pm.open_action_items) for pm in catalog)
+    not_done = sum(len(pm.open_action_items) for pm in catalog)
     parts.append(
         f"{count} incident{'s' if count != 1 else ''}"
         + (f" ({by_severity})" if by_severity else "")
-        + f", {open_items} open follow-up{'s' if open_items != 1 else ''}.\n\n"
+        + f", {not_done} follow-up{'s' if not_done != 1 else ''} not done.\n\n"
     )
     broken = len(catalog.rejected) + sum(1 for pm in catalog if pm.has_errors)
     if broken:
@@ -142,8 +127,12 @@ def home_page(
     newest = list(catalog)[:NEWEST_ON_HOME]
     if count > len(newest):
         rest = md_link(f"All {count} incidents in the catalog", layout.link(src_uri, catalog_uri))
-        parts.append(f"## Newest {len(newest)} of {count}\n\n{rest}, to sort and filter.\n\n")
+        parts.append(f"## Newest {len(newest)} of {count}\n\n{rest}, to sort and filter.\n")
     else:
-        parts.append("## Incidents, newest first\n\n")
-    parts.append(incident_table(catalog, newest, src_uri, layout))
-    return GeneratedPage(src_uri, "".join(parts))
+        parts.append("## Incidents, newest first\n")
+    # The table is the listing template's, as on every browse page: the same severity badge,
+    # and columns that give way on a phone.
+    parts[0] = front_matter(
+        "Postmortems", hide=["navigation"], searchable=False, template=LISTING_TEMPLATE
+    )
+    return GeneratedPage(src_uri, "".join(parts), listing=tuple(newest))

@@ -129,7 +129,10 @@ def import_text(
             "in 'approximate'"
         )
     impact, impact_text = impact_of(root, ctx)
-    root_cause = root_cause_of(root, ctx)
+    given_summary = mapped.fields.get("summary")
+    root_cause = root_cause_of(
+        root, ctx, title, given_summary if isinstance(given_summary, str) else ""
+    )
     summary = _given_text(mapped, "summary", ctx) or summary_of(root, impact_text, root_cause, ctx)
     services = _given_names(mapped, "services", ctx) or services_of(found, [title, plain], ctx)
     severity = _given_text(mapped, "severity", ctx) or severity_of(found, plain, impact, ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -307,12 +308,14 @@ def summary_of(root: Section, impact_text: str, root_cause: str, ctx: Context) -
     return short if len(short) <= MAX_SUMMARY else one_line(short, MAX_SUMMARY)
 
 
-def root_cause_of(root: Section, ctx: Context) -> str:
+def root_cause_of(root: Section, ctx: Context, title: str = "", summary: str = "") -> str:
     """Return what was wrong: the root-cause section, else the sentences that state a cause.
 
     A long section is cut to its first sentences; without a section, sentences anywhere
     ("The root cause was ...", "... was caused by ...", a Summary that says why) are taken,
-    the strongest first. Nothing found is an empty value, listed for review by the caller.
+    the strongest first, and a title that names cause and effect ("Upgrading X caused an
+    outage") stands in for a body that says neither. `summary` is one the source's front matter
+    gives. Nothing found is an empty value, listed for review by the caller.
     """
     section = root.find("root_cause")
     if section is None:
@@ -325,7 +328,13 @@ def root_cause_of(root: Section, ctx: Context) -> str:
         if found:
             ctx.note("root_cause", f"section '{section.label}'", MEDIUM, found)
             return _cause_sentences(found)
-    candidates = _cause_candidates(root)
+    candidates = _cause_candidates(root, summary)
+    titled = _TITLE_CAUSE.search(title) if title else None
+    if titled is not None and not any(c.score > _TITLE_SCORE for c in candidates):
+        stated = _LEADING_DAY.sub("", title)
+        ctx.note("root_cause", "the title", LOW, title)
+        ctx.guesses.append(f"root_cause: the title '{one_line(stated, 80)}' names the cause")
+        return stated
     if not candidates:
         return ""
     best = max(candidates, key=lambda found: found.score)  # the first of the best
@@ -362,13 +371,42 @@ class _Candidate:
 
 
 # Status pages open each update with a label ("[Final message]"): not part of any sentence.
-_UPDATE_LABEL = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")
+_UPDATE_LABEL = re.compile(
+    r"^\s*(?:\[[^\]]{1,40}\]|(?:initial|first|final|last|latest)?\s*(?:message|update)\s*:)\s*",
+    re.IGNORECASE,
+)
+_LEADING_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\b[\s:\-\u2013\u2014|]*")
 _TERSE = 140  # characters: a cause sentence shorter than this gets the next sentence too
 _NEARBY = 3  # sentences: a second cause sentence this close completes the first
 _ANAPHORA = re.compile(
     r"^(?:this|that|these|those|it|which|but it|as a result|in turn|this in turn)\b",
     re.IGNORECASE,
 )
+# Weak signs, taken only when no sentence says "because": a named provider's outage ("Acme is
+# down", "Acme is having a network outage") and resource pressure ("high memory usage").
+_WEAK_CAUSE = re.compile(
+    r"(?<![\w.])(?-i:[A-Z][\w-]*)(?:\s+(?-i:[A-Z][\w-]*))*\s+(?:is|are|was|were)\s+"
+    r"(?:currently\s+)?(?:down\b|having\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:outage|incident)\b)"
+    r"|\b(?:high|excessive|elevated|increased|spike in|unbounded)\s+(?:\w+\s+)?"
+    r"(?:memory|cpu|disk|load|resource)(?:\s+(?:usage|consumption|pressure))?\b"
+    r"|\b(?:memory|cpu|disk|resource)\s+(?:exhaustion|starvation|pressure)\b",
+    re.IGNORECASE,
+)
+# A sentence opening on its consequence ("Potentially causing all pods to ..."): what it says
+# is an effect; the cause, if any, is elsewhere.
+_CONSEQUENCE_FIRST = re.compile(
+    r"^(?:\w+ly\s+)?(?:causing|leading to|resulting in|which (?:caused|led to|resulted in))\b",
+    re.IGNORECASE,
+)
+# A title that names cause and effect: "Upgrading X caused an outage", "Y-induced evictions",
+# "Outage due to Z". A status title ("Outage", "Maintenance") names neither.
+_TITLE_CAUSE = re.compile(
+    r"\S\s+(?:caused|causing|causes|induced|inducing|led to|leading to|resulted in|"
+    r"resulting in|triggered|triggering|took down|brought down)\s+\S"
+    r"|\w-induced\s+\S|\S\s+(?:due to|caused by|because of)\s+\S",
+    re.IGNORECASE,
+)
+_TITLE_SCORE = 4  # a title beats a weak sign, or "due to" outside a Summary; "root cause" wins
 # How strongly a sentence states a cause: an explicit "root cause" beats "caused by".
 _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
@@ -376,7 +414,12 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:root[- ]?causes?|(?:underlying|primary|main|immediate|direct|ultimate)"
             r" (?:cause|issue)|the cause|core issue)\s*(?:(?:of|for|behind)\b[^.]{0,60}?\s)?"
-            r"(?:was|were|is|are|:|has been|had been)(?!\s+not\b)"
+            r"(?:was|were|is|are|:|has been|had been)"
+            # "The cause was found / diagnosed at 23:00" says when, not what.
+            r"(?!\s+(?:not|never|still|then|later|quickly|finally|soon)?\s*(?:found|diagnosed|"
+            r"identified|determined|confirmed|investigated|understood|unknown|unclear)\b"
+            r"(?!\s+(?:as|to be|that)\b))"
+            r"(?!\s+not\b)"
             r"|\b(?:identified|determined|confirmed|found) (?:as|to be) the (?:root )?cause\b",
             re.IGNORECASE,
         ),
@@ -386,14 +429,19 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|triggered|the result of|"
             r"result(?:ed|s|ing)? (?:from|in)|(?:identified|determined|found) (?:as|to be)|"
-            r"caus(?:ed|ing|es)|le[da]d? to|leads to|accidental(?:ly)?|inadvertent(?:ly)?|"
+            r"caus(?:ed|ing|es)|(?:can|could|would|may|might|will) cause|le[da]d? to|leads to|"
+            r"(?:attributed|attributable|traced(?: back)?) to|accidental(?:ly)?|"
+            r"inadvertent(?:ly)?|"
             r"unintentional(?:ly)?|mistaken(?:ly)?|by mistake|expired|ran out of|run out of|"
-            r"exhausted|misconfigur\w*|bug in|a bug|(?:was|were) missing|attack|"
+            r"exhausted|misconfigur\w*|bugs? in|a bug|(?:was|were) missing|attack|"
             r"hit the (?:maximum|limit)|reached the (?:maximum|limit)|overlooked|"
-            r"(?:the )?(?:issue|problem) was (?:that|a|an|the))\b",
+            r"(?:the )?(?:issue|problem) was (?:that|a|an|the)|"
+            r"(?:we|they) (?:\w+ )?(?:determined|found(?: out)?|"
+            r"discovered|concluded|realized|realised|identified|learned) that)\b",
             re.IGNORECASE,
         ),
     ),
+    (1, _WEAK_CAUSE),
 )
 _NO_CAUSE_YET = re.compile(
     r"\b(?:not|never|yet to)\s+(?:yet\s+)?(?:been\s+)?(?:found|known|determined|identified|"
@@ -406,16 +454,30 @@ _NOT_CAUSE_SECTIONS = frozenset(
 _SECTION_BONUS = {"summary": 1, "narrative": 1, "": 0}
 
 
-def _cause_candidates(root: Section) -> list[_Candidate]:
+def _cause_blocks(root: Section, summary: str) -> Iterator[tuple[int, str, str, str]]:
+    """Yield (section number, section key, where, text) for every place a cause may be stated.
+
+    A summary the source's own front matter gives comes first: an archive's curator often
+    wrote there what went wrong in one sentence.
+    """
+    if summary.strip():
+        yield -1, "summary", "the front-matter summary", summary
+    for section, node in enumerate(root.walk()):
+        if node.key in {"action_items", "timeline"}:  # a timeline line tells when, not why
+            continue
+        own = [item for item in node.items if isinstance(item, str)]
+        yield section, node.key, f"section '{node.label}'" if node.label else "the text", prose(own)
+
+
+def _cause_candidates(root: Section, summary: str = "") -> list[_Candidate]:
     """Return every sentence that states a cause, in document order, with its score."""
     found: list[_Candidate] = []
     index = 0
-    for section, node in enumerate(root.walk()):
-        if node.key in _NOT_CAUSE_SECTIONS:
-            continue
-        own = [item for item in node.items if isinstance(item, str)]
-        where = f"section '{node.label}'" if node.label else "the text"
-        for block in prose(own).split("\n\n"):
+    for section, key, where, text in _cause_blocks(root, summary):
+        # An explicit "The root cause was ..." counts wherever it is written (a Resolution
+        # section often says it); other signs only outside fixes and lessons.
+        strongest_only = key in _NOT_CAUSE_SECTIONS
+        for block in text.split("\n\n"):
             flat = _UPDATE_LABEL.sub("", " ".join(block.split()))
             parts = [MD_LINK.sub(r"\1", p) for p in SENTENCE_END.split(flat)]
             for order, sentence in enumerate(parts):
@@ -423,9 +485,11 @@ def _cause_candidates(root: Section) -> list[_Candidate]:
                 if len(sentence) < 25 or len(sentence) > 700 or _NO_CAUSE_YET.search(sentence):
                     continue
                 rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
-                if not rank:
+                if rank == 2 and _CONSEQUENCE_FIRST.match(sentence):
+                    rank = 1 if _WEAK_CAUSE.search(sentence) else 0
+                if not rank or (strongest_only and rank < 3):
                     continue
-                bonus = 1 if rank == 3 else _SECTION_BONUS.get(node.key, 0)
+                bonus = 1 if rank == 3 else _SECTION_BONUS.get(key, 0)
                 found.append(
                     _Candidate(
                         score=rank * 2 + bonus,

@@ -54,8 +54,17 @@ _MITIGATE_WORDS = re.compile(
     r"\b(?:mitigat\w*|rolled back|roll(?:ed)?[- ]back|rollback|revert(?:ed)?|failed over|"
     r"failover|restored|recover(?:ed|ing|y)|fix (?:was |is )?deployed|deployed (?:the |a |an )?"
     r"(?:\w+ )?fix|deployed it|emergency fix|error rates? (?:return|drop)\w*|impact ends?|"
-    r"(?:succeed\w*|working) again)\b",
+    r"(?:succeed\w*|working) again|release (?:was |is )?(?:published|shipped)|"
+    # A fix that reached users: "hotfix published", "fix successfully applied", "released
+    # with the fix", "the hotfix release ... deployment completed".
+    r"(?:hot)?fix(?:es)?\b[^.;|]{0,80}?\b(?:released|published|shipped|applied|deployed|"
+    r"rolled out|completed|went (?:out|live))|"
+    r"(?:released|published|shipped)\b[^.;|]{0,60}?\b(?:hot)?fix(?:es)?)\b",
     re.IGNORECASE,
+)
+# A fix that made things worse ('"Fix" applied, service fully down') mitigated nothing.
+_MADE_WORSE = re.compile(
+    r"\b(?:(?:fully|completely|still|went) down|broke\w*|worse)\b", re.IGNORECASE
 )
 _RESOLVE_WORDS = re.compile(
     r"\b(?:resolved|all[- ]clear|closed|outage ends?|incident (?:ends?|over|closed)|"
@@ -71,7 +80,7 @@ _FAILURE_WORDS = re.compile(
     r"\b(?:down|outages?|fail\w*|errors?|crash\w*|unavailable|unreachable|inaccessible|"
     r"broken|break\w*|broke|stuck|stopped|stall\w*|expir\w*|[45]\d\d(?:s|\b)|[45]xx|"
     r"returning|unable|cannot|can ?not|could ?n[o']t|not (?:responding|working|ready|synced)|"
-    r"notready|deleted|removed|reverts?|timeouts?|timed out|lost|loss|exhaust\w*|oom\w*|"
+    r"\w*notready|deleted|removed|reverts?|timeouts?|timed out|lost|loss|exhaust\w*|oom\w*|"
     r"out of memory|killed|no space|disrupt\w*|degrad\w*|impact\w*|malicious|compromis\w*|"
     r"attack\w*|phish\w*|fraud\w*|abuse|leak\w*|unexpected\w*|begins?|began|storm|spike|"
     r"unhealthy|frozen|lag\w*|delay\w*|stale|slow\w*|unfamiliar|suspicious|"
@@ -469,7 +478,9 @@ def times_of(
                 (
                     e
                     for e in entries
-                    if _MITIGATE_WORDS.search(e.event) and (floor is None or e.at >= floor)
+                    if _MITIGATE_WORDS.search(e.event)
+                    and not _MADE_WORSE.search(e.event)
+                    and (floor is None or e.at >= floor)
                 ),
                 None,
             )
