@@ -427,7 +427,13 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         2,
         re.compile(
-            r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|triggered|the result of|"
+            # "Two alerts were triggered" names no cause; "triggered by" and "X triggered" do.
+            r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|the result of|"
+            r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bgot )triggered(?! (?:manually|again)\b)|"
+            # "The parser failed to check ..." is a defect; "we failed to verify ..." a miss in
+            # the response, weak evidence of the cause.
+            r"triggered by|(?<!\bwe )failed to (?:check|validate|verify|handle|consider|account for|"
+            r"detect|catch|sanitize|escape|limit|enforce|reject|release|renew)|"
             r"result(?:ed|s|ing)? (?:from|in)|(?:identified|determined|found) (?:as|to be)|"
             r"caus(?:ed|ing|es)|(?:can|could|would|may|might|will) cause|le[da]d? to|leads to|"
             r"(?:attributed|attributable|traced(?: back)?) to|accidental(?:ly)?|"
@@ -445,7 +451,8 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _NO_CAUSE_YET = re.compile(
     r"\b(?:not|never|yet to)\s+(?:yet\s+)?(?:been\s+)?(?:found|known|determined|identified|"
-    r"clear|understood)|\bunknown\b|\bstill investigating\b|\bunder investigation\b",
+    r"clear|understood)|\bunknown\b|\bstill (?:investigating|being investigated|under)\b|"
+    r"\bunder (?:\w+ )?investigation\b",
     re.IGNORECASE,
 )
 _NOT_CAUSE_SECTIONS = frozenset(
