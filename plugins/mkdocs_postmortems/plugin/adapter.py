@@ -25,7 +25,7 @@ from mkdocs.utils.templates import TemplateContext
 from ..analysis.recurrence import Recurrence, by_incident, recurrences
 from ..analysis.related import Related
 from ..authoring.lint import Context, LintConfig, run_rules
-from ..core.cache import BuildCache
+from ..core.cache import BuildCache, fingerprint
 from ..core.catalog import Catalog, Settings, load_catalog
 from ..core.loader import Rejected
 from ..core.model import Postmortem
@@ -76,7 +76,7 @@ from ..views.search_page import (
     similar_links,
 )
 from .config import PostmortemsConfig, options_from
-from .incremental import PageDigests, TrackedFile, digest
+from .incremental import PageDigests, TrackedFile
 from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
@@ -110,7 +110,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._digests = PageDigests()
-        self._page_data_memo: dict[str, tuple[str, Any] | None] = {}
         self._titles: dict[str, str] = {}
         self._rendered = RenderedPages(self._cache)
         self._files_key = ""
@@ -221,12 +220,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         )
         if self.options.search_page:
             self._add_search_files(files, config)
-        self._page_data_memo = {}
         # Listing pages link to incident pages: their HTML depends on which pages exist.
-        self._files_key = digest(sorted((f.src_uri, f.inclusion.name) for f in files))
-        self._settings_key = digest(sorted(self.settings.vocabularies.items()), self.settings.today)
+        self._files_key = fingerprint(sorted((f.src_uri, f.inclusion.name) for f in files))
+        self._settings_key = fingerprint(
+            sorted(self.settings.vocabularies.items()), self.settings.today
+        )
         # What every incident card depends on besides its own inputs (_incident_inputs).
-        self._card_key = digest(
+        self._card_key = fingerprint(
             self._settings_key,
             self._files_key,
             sorted(self._facets._slugs.items()),
@@ -244,7 +244,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._digests.begin()
         pages = [f for f in files if isinstance(f, TrackedFile) and f.is_documentation_page()]
         config_file = Path(config.config_file_path or ".")
-        shared = digest(
+        shared = fingerprint(
             sorted(self.config.items()),
             config_file.stat().st_mtime_ns if config_file.is_file() else 0,
             [(f.src_uri, f.inclusion.name) for f in pages],
@@ -265,7 +265,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 own = (page.markdown, listed, whole if everything else None)
             else:
                 own = self._rejected.get(uri)
-            self._digests.mark(file, digest(shared, own))
+            self._digests.mark(file, fingerprint(shared, own))
             if file.unchanged and uri in self._titles:
                 # The page is not read again, but the navigation of the pages that are shows it.
                 file.page = Page(self._titles[uri], file, config)
@@ -434,10 +434,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             terms = search_terms(self.catalog, pm.id)
             block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
             page.content = (page.content or "") + block
-        if uri in self._page_data_memo:
-            data = self._page_data_memo[uri]
-        else:
-            data = self._page_data(uri, page.url)
+        data = self._page_data(uri, page.url)
         if data is not None:
             context[data[0]] = data[1]  # type: ignore[literal-required]
         return context
@@ -448,7 +445,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return None
         if (pm := self._incidents.get(uri)) is not None:
             # The card is about 1 ms per page to compute: reuse it while nothing it shows moved.
-            key = digest(self._card_key, self._incident_inputs(pm), here)
+            key = fingerprint(self._card_key, self._incident_inputs(pm), here)
             card = self._cache.get_or_compute("card", uri, key, lambda: self._card(pm, here))
             return "postmortem", card
         if uri == CATALOG_URI and uri in self._generated:

@@ -7,16 +7,18 @@ is made from (its Markdown, the data its template shows, and what every page sha
 set of pages and the navigation). A page whose digest is the one of the previous build of
 the same session, and whose HTML is still in the site folder, is left alone.
 
-The digests are taken from the same data the page is then rendered from, never from a guess
-of what a page depends on, so a page that shows an edited incident (a listing, a related
-incident's card) has a new digest and is rebuilt. A build that fails keeps the previous
-digests, so its pages are rebuilt by the next one.
+A listing page's digest covers its Markdown and the records it lists; an incident page's
+covers its file and everything its card shows of other incidents (related and recurring
+ones with their reasons, and those incidents' files); every page's covers what all pages
+share (the set of pages, the navigation's titles, the plugin's options, `mkdocs.yml`). So a
+page that shows an edited incident is rebuilt. `tests/test_dirty_serve.py` compares dirty
+rebuilds with a build from scratch, byte for byte: a view that starts showing something new
+must add it to its page's digest. A build that fails keeps the previous digests, so its
+pages are rebuilt by the next one.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -30,11 +32,6 @@ class TrackedFile(File):
     def is_modified(self) -> bool:
         """Return whether a dirty build must render this page again."""
         return not self.unchanged or not Path(self.abs_dest_path).is_file()
-
-
-def digest(*parts: object) -> str:
-    """Return a digest of the `repr` of `parts` (Markdown, template data, shared state)."""
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class PageDigests:
@@ -56,7 +53,3 @@ class PageDigests:
     def commit(self) -> None:
         """The build succeeded: its digests are what the next build compares with."""
         self.previous = self.current
-
-    def rebuilt(self, files: Iterable[TrackedFile]) -> list[str]:
-        """Return the source paths of the `files` a dirty build renders again."""
-        return [file.src_uri for file in files if file.is_modified()]

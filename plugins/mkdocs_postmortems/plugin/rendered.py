@@ -1,10 +1,10 @@
 """Reuse the HTML of a page whose Markdown, and everything its conversion reads, is unchanged.
 
 Converting Markdown is the largest cost of a build that the plugin adds to MkDocs' own: every
-incident body, and listing pages of thousands of links (about 3 ms per incident page and 2 s
-for the follow-ups page of 1,000 incidents). The conversion is a function of the Markdown, the
-site's Markdown extensions, the page's place in the site and, for relative links, which files
-the site has. The HTML is kept in the build cache under a digest of all of those; on a match
+incident body and listing pages of thousands of links (about 3 ms per incident page, and 1 s
+for the lessons and root-cause pages of 1,000). The conversion is a function of the Markdown,
+the site's Markdown extensions, the page's place in the site and, for relative links, which
+files the site has. The HTML is kept in the build cache under a digest of all of those; on a match
 the page gets empty Markdown to convert (MkDocs always converts) and the kept HTML, table of
 contents, anchors and rendered title are put back when the conversion is done.
 
@@ -25,8 +25,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 
-from ..core.cache import BuildCache
-from .incremental import digest
+from ..core.cache import BuildCache, fingerprint
 
 SPACE = "html"
 # Extensions whose output depends on files other than the page.
@@ -61,7 +60,7 @@ class RenderedPages:
         if not self.enabled:
             return False
         uri = page.file.src_uri
-        key = digest(markdown, uri, self._markdown, *inputs)
+        key = fingerprint(markdown, uri, self._markdown, *inputs)
         found = self.cache.lookup(SPACE, uri, key)
         if isinstance(found, Rendered):
             self._reused[uri] = found
@@ -96,7 +95,7 @@ def rendered_pages(cache: BuildCache, config: MkDocsConfig, owner: object) -> Re
     """Return the kept pages of a build of `config`, whose only page-changing plugin is `owner`."""
     if not _reusable(config, owner):
         return RenderedPages(cache)
-    settings = digest(
+    settings = fingerprint(
         config.markdown_extensions,
         sorted((config.mdx_configs or {}).items()),
         config.use_directory_urls,
