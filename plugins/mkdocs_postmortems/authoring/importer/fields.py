@@ -430,10 +430,10 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
             # "Two alerts were triggered" names no cause; "triggered by" and "X triggered" do.
             r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|the result of|"
             r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bgot )triggered(?! (?:manually|again)\b)|"
-            # "The parser failed to check ..." is a defect; "we failed to verify ..." a miss in
-            # the response, weak evidence of the cause.
-            r"triggered by|(?<!\bwe )failed to (?:check|validate|verify|handle|consider|account for|"
-            r"detect|catch|sanitize|escape|limit|enforce|reject|release|renew)|"
+            # "The parser failed to check ..." is a defect; "we failed to verify ..." is more
+            # often a miss in the response than the cause, so it is not taken.
+            r"triggered by|(?<!\bwe )failed to (?:check|validate|verify|handle|consider|"
+            r"account for|detect|catch|sanitize|escape|limit|enforce|reject|release|renew)|"
             r"result(?:ed|s|ing)? (?:from|in)|(?:identified|determined|found) (?:as|to be)|"
             r"caus(?:ed|ing|es)|(?:can|could|would|may|might|will) cause|le[da]d? to|leads to|"
             r"(?:attributed|attributable|traced(?: back)?) to|accidental(?:ly)?|"
