@@ -781,6 +781,8 @@ def test_a_missing_check_is_a_cause_and_a_fired_alert_or_open_question_is_not() 
     assert "root_cause" not in one(alerts)
     pending = head + "The exact root cause was still under forensic investigation at the time.\n"
     assert "root_cause" not in one(pending)
+    ruled_out = head + "This was an internal software error and not the result of an attack.\n"
+    assert "root_cause" not in one(ruled_out)
     defect = head + "The refund handler failed to check the amount against the original charge.\n"
     assert "against the original charge" in str(one(defect)["root_cause"])
 

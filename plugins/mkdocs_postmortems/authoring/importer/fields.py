@@ -455,6 +455,11 @@ _NO_CAUSE_YET = re.compile(
     r"\bunder (?:\w+ )?investigation\b",
     re.IGNORECASE,
 )
+_RULED_OUT = re.compile(
+    r"\b(?:not|never|neither|nor|no evidence (?:of|that))\s+(?:\w+\s+){0,2}?"
+    r"(?:the (?:\w+ )?result of|caused by|due to|because of|an? (?:\w+ )?attack)\b[^,.;]*",
+    re.IGNORECASE,
+)
 _NOT_CAUSE_SECTIONS = frozenset(
     {"timeline", "action_items", "lessons", "went_well", "got_lucky", "remediation", "resolution"}
 )
@@ -491,7 +496,9 @@ def _cause_candidates(root: Section, summary: str = "") -> list[_Candidate]:
                 index += 1
                 if len(sentence) < 25 or len(sentence) > 700 or _NO_CAUSE_YET.search(sentence):
                     continue
-                rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
+                # "... and not the result of an attack" rules a cause out; it states none.
+                said = _RULED_OUT.sub("", sentence)
+                rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(said)), 0)
                 if rank == 2 and _CONSEQUENCE_FIRST.match(sentence):
                     rank = 1 if _WEAK_CAUSE.search(sentence) else 0
                 if not rank or (strongest_only and rank < 3):
