@@ -775,6 +775,18 @@ def test_a_node_in_a_notready_state_starts_the_incident() -> None:
     assert one(text)["started"] == "2024-12-01T19:32:00+00:00"
 
 
+def test_a_missing_check_is_a_cause_and_a_fired_alert_or_open_question_is_not() -> None:
+    head = "# Refunds over the limit\n\nDate: 2024-09-09\n\n## Summary\n\n"
+    alerts = head + "Two alerts were triggered about refunds going out twice.\n"
+    assert "root_cause" not in one(alerts)
+    pending = head + "The exact root cause was still under forensic investigation at the time.\n"
+    assert "root_cause" not in one(pending)
+    ruled_out = head + "This was an internal software error and not the result of an attack.\n"
+    assert "root_cause" not in one(ruled_out)
+    defect = head + "The refund handler failed to check the amount against the original charge.\n"
+    assert "against the original charge" in str(one(defect)["root_cause"])
+
+
 def test_a_date_is_required_from_somewhere() -> None:
     with pytest.raises(ImportProblem, match="no incident date"):
         import_text("# Something broke\n\nIt broke.\n")

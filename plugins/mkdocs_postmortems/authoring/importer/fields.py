@@ -427,7 +427,13 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         2,
         re.compile(
-            r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|triggered|the result of|"
+            # "Two alerts were triggered" names no cause; "triggered by" and "X triggered" do.
+            r"\b(?:caused by|due to|because|stemm(?:ed|ing) from|the result of|"
+            r"(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bgot )triggered(?! (?:manually|again)\b)|"
+            # "The parser failed to check ..." is a defect; "we failed to verify ..." is more
+            # often a miss in the response than the cause, so it is not taken.
+            r"triggered by|(?<!\bwe )failed to (?:check|validate|verify|handle|consider|"
+            r"account for|detect|catch|sanitize|escape|limit|enforce|reject|release|renew)|"
             r"result(?:ed|s|ing)? (?:from|in)|(?:identified|determined|found) (?:as|to be)|"
             r"caus(?:ed|ing|es)|(?:can|could|would|may|might|will) cause|le[da]d? to|leads to|"
             r"(?:attributed|attributable|traced(?: back)?) to|accidental(?:ly)?|"
@@ -445,7 +451,13 @@ _CAUSE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _NO_CAUSE_YET = re.compile(
     r"\b(?:not|never|yet to)\s+(?:yet\s+)?(?:been\s+)?(?:found|known|determined|identified|"
-    r"clear|understood)|\bunknown\b|\bstill investigating\b|\bunder investigation\b",
+    r"clear|understood)|\bunknown\b|\bstill (?:investigating|being investigated|under)\b|"
+    r"\bunder (?:\w+ )?investigation\b",
+    re.IGNORECASE,
+)
+_RULED_OUT = re.compile(
+    r"\b(?:not|never|neither|nor|no evidence (?:of|that))\s+(?:\w+\s+){0,2}?"
+    r"(?:the (?:\w+ )?result of|caused by|due to|because of|an? (?:\w+ )?attack)\b[^,.;]*",
     re.IGNORECASE,
 )
 _NOT_CAUSE_SECTIONS = frozenset(
@@ -484,7 +496,9 @@ def _cause_candidates(root: Section, summary: str = "") -> list[_Candidate]:
                 index += 1
                 if len(sentence) < 25 or len(sentence) > 700 or _NO_CAUSE_YET.search(sentence):
                     continue
-                rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(sentence)), 0)
+                # "... and not the result of an attack" rules a cause out; it states none.
+                said = _RULED_OUT.sub("", sentence)
+                rank = next((r for r, pattern in _CAUSE_PATTERNS if pattern.search(said)), 0)
                 if rank == 2 and _CONSEQUENCE_FIRST.match(sentence):
                     rank = 1 if _WEAK_CAUSE.search(sentence) else 0
                 if not rank or (strongest_only and rank < 3):
