@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO / "plugins"))
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 from mkdocs_postmortems.analysis.related import compute_related  # noqa: E402
+from mkdocs_postmortems.analysis.stats import percentile  # noqa: E402
 from mkdocs_postmortems.core.catalog import Settings, load_catalog  # noqa: E402
 from mkdocs_postmortems.search.documents import features  # noqa: E402
 from mkdocs_postmortems.search.store import SearchIndex  # noqa: E402
@@ -144,11 +145,6 @@ def generate(folder: Path, count: int, seed: int) -> None:
         (folder / f"{day.isoformat()}-incident-{number:05d}.md").write_text(text, encoding="utf-8")
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 QUERIES = [
     "missing index",
     "connection pool exhausted",
@@ -223,8 +219,8 @@ def measure(count: int, seed: int, work: Path) -> dict[str, float]:
         f"N={count} slowest queries (median ms): "
         + ", ".join(f"{q!r} {statistics.median(per_query[q]):.0f}" for q in slowest)
     )
-    figures["query p50 in process (ms)"] = _percentile(timings, 0.5)
-    figures["query p95 in process (ms)"] = _percentile(timings, 0.95)
+    figures["query p50 in process (ms)"] = percentile(timings, 0.5) or 0.0
+    figures["query p95 in process (ms)"] = percentile(timings, 0.95) or 0.0
     command = []
     for query in ("missing index", "oom", "tag:dns severity:SEV1"):
         started = time.perf_counter()

@@ -229,7 +229,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._card_key = fingerprint(
             self._settings_key,
             self._files_key,
-            sorted(self._facets._slugs.items()),
+            sorted(self._facets.slug_map.items()),
             self.options.related,
             config.use_directory_urls,
         )
@@ -251,7 +251,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             # Every page shows the navigation: the titles of the pages in it.
             [_front_matter(page.markdown) for page in self._generated.values() if page.in_nav],
             # Incident cards link facet values to their pages by slug.
-            sorted(self._facets._slugs.items()),
+            sorted(self._facets.slug_map.items()),
         )
         whole = [(pm.path, pm.digest) for pm in self.catalog], self._settings_key
         for file in pages:

@@ -181,7 +181,7 @@ class FacetSet:
 
     def slug(self, kind_key: str, name: str) -> str | None:
         """Return the slug of value `name` of kind `kind_key`, if it has a page."""
-        return self._slugs.get((kind_key, name))
+        return self.slug_map.get((kind_key, name))
 
     def size(self, kind_key: str, name: str) -> int:
         """Return how many incidents carry value `name` of kind `kind_key`."""
@@ -196,7 +196,8 @@ class FacetSet:
         return sizes.get((kind_key, name), 0)
 
     @property
-    def _slugs(self) -> dict[tuple[str, str], str]:
+    def slug_map(self) -> dict[tuple[str, str], str]:
+        """Return every facet's slug by (kind key, name): what facet links on a page depend on."""
         cached: dict[tuple[str, str], str] | None = self.__dict__.get("_cache")
         if cached is None:
             cached = {
