@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from ...core.catalog import Catalog, Settings, load_catalog
@@ -26,6 +27,14 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the postmortems folder (default: the plugin's 'source' option, else ./postmortems)",
     )
+
+
+def iso_date(text: str) -> date:
+    """Return the date written as YYYY-MM-DD, for `type=` of an argparse option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
 
 
 def site_options(args: argparse.Namespace) -> Options:

@@ -19,7 +19,7 @@ from ...core.options import check
 from ...core.problems import Level
 from ...core.vocabulary import Vocabularies
 from ..progress import Progress
-from .common import site_options
+from .common import iso_date, site_options
 
 EXAMPLES = """examples:
   postmortems import old/2024-03-08-auth-outage.md
@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument(
         "--date",
-        type=_date,
+        type=iso_date,
         default=None,
         help="the incident day (YYYY-MM-DD) when neither the text nor the file name gives one",
     )
@@ -102,13 +102,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="the site's mkdocs.yml, for its vocabularies and options (default: %(default)s)",
     )
     parser.set_defaults(handler=run, source=None)
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date; use YYYY-MM-DD") from None
 
 
 def _severity_map(value: str) -> dict[str, str]:

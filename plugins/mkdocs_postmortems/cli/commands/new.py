@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from ...authoring.lint import LintConfig
@@ -13,7 +13,7 @@ from ...core.model import PLACEHOLDER
 from ...core.options import check
 from ...core.text import slugify
 from ...core.vocabulary import match_term
-from .common import add_source_option, incident_url, site_options, source_folder
+from .common import add_source_option, incident_url, iso_date, site_options, source_folder
 
 EXAMPLES = """examples:
   postmortems new "Checkout errors after a config push"
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument(
         "--date",
-        type=_parse_date,
+        type=iso_date,
         default=None,
         help="the day the incident started, YYYY-MM-DD (default: today)",
     )
@@ -74,13 +74,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--slug", help="the file name after the date (default: from the title)")
     add_source_option(parser)
     parser.set_defaults(handler=run)
-
-
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:

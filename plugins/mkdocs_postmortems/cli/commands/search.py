@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -15,7 +14,7 @@ from ...core.vocabulary import Vocabularies
 from ...search.query import Hit, QueryError
 from ...search.store import IndexUnusable, SearchIndex, Update
 from ...search.synonyms import Table, build_table
-from .common import add_source_option, incident_url, site_options, source_folder
+from .common import add_source_option, incident_url, iso_date, site_options, source_folder
 
 EXAMPLES = """examples:
   postmortems search "missing index"
@@ -74,8 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--limit", type=_positive, default=10, help="at most this many results (default: 10)"
     )
-    parser.add_argument("--since", type=_day, help="only incidents on or after YYYY-MM-DD")
-    parser.add_argument("--until", type=_day, help="only incidents on or before YYYY-MM-DD")
+    parser.add_argument("--since", type=iso_date, help="only incidents on or after YYYY-MM-DD")
+    parser.add_argument("--until", type=iso_date, help="only incidents on or before YYYY-MM-DD")
     add_site_options(parser)
     parser.set_defaults(handler=run)
 
@@ -88,13 +87,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
 
 
 def site_from_args(args: argparse.Namespace) -> Site:
