@@ -81,6 +81,7 @@ from ..views.search_page import (
 )
 from .config import PostmortemsConfig, options_from
 from .incremental import PageDigests, TrackedFile
+from .navcache import NavigationCache
 from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
@@ -122,6 +123,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._files_key = ""
         self._settings_key = ""
         self._card_key = ""
+        self._nav: Navigation | None = None
+        self._navigation = NavigationCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
@@ -436,9 +439,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._rendered.keep(page, html, links_in_digest=False)
         return html
 
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Keep the navigation: the pages outside it share one drawing of it (on_env)."""
+        self._nav = nav
+        return nav
+
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the theme's environment; tell every page where the search page is (or none)."""
+        """Keep the theme's environment; tell every page where the search page is (or none);
+        draw the navigation once for the pages outside it."""
         self._env = env
+        if self._nav is not None:
+            homepage = config.extra.get("homepage") if config.extra else None
+            self._navigation.install(env, self._nav, [config.theme.get("logo"), homepage])
         page = (
             files.get_file_from_path(self.options.search_page) if self.options.search_page else None
         )
