@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -45,6 +45,7 @@ from ..views.browse import (
     catalog_filters,
     catalog_rows,
     facet_set,
+    listing_cells,
     listing_rows,
     recurrence_card,
 )
@@ -168,6 +169,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
         self._related = {}
+        self._listing_cells: dict[str, dict[str, Markup]] = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
         return config
@@ -468,7 +470,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             }
         generated = self._generated.get(uri)
         if generated is not None and generated.listing:
-            return "pm_listing", listing_rows(generated.listing, self._row_url(here))
+            return "pm_listing", listing_rows(generated.listing, self._row_url(here), self._cells)
         if generated is not None and generated.data:
             return "pm_data", generated.data(self._row_url(here))
         if (rejected := self._rejected.get(uri)) is not None:
@@ -505,6 +507,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _incident_url(self, pm: Postmortem) -> str:
         return self._url(self.layout.incident_uri(pm.path))
+
+    def _cells(self, pm: Postmortem) -> dict[str, Markup]:
+        """Return `pm`'s page-independent listing cells, computed once per build."""
+        cells = self._listing_cells.get(pm.path)
+        if cells is None:
+            cells = self._listing_cells[pm.path] = listing_cells(pm)
+        return cells
 
     def _row_url(self, here: str) -> Callable[[Postmortem], str]:
         def url(pm: Postmortem) -> str:
