@@ -6,6 +6,7 @@ Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,13 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_URI = "assets/postmortems/postmortems.css"
 
 
+# A build makes millions of short-lived objects while the records live throughout it. With
+# Python's default first-generation threshold (700 allocations) a build of 1,000 postmortems
+# ran 2,131 collections costing 1.8 s of 31 s CPU; at 20,000 it runs 76 costing 0.8 s. Set for
+# the build only, and restored when it ends or fails.
+GC_THRESHOLD = 20_000
+
+
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyped-call]
     """Turn the postmortems folder into incident pages and generated listing pages."""
 
@@ -118,6 +126,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._settings_key = ""
         self._card_key = ""
         self._nav: Navigation | None = None
+        self._gc_threshold: tuple[int, ...] | None = None
         self._navigation = NavigationCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -131,6 +140,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Check the options, make the templates findable and start a fresh build state."""
         if not self.config.enabled:
             return config
+        self._gc_threshold = gc.get_threshold()
+        if self._gc_threshold[0] < GC_THRESHOLD:
+            gc.set_threshold(GC_THRESHOLD, *self._gc_threshold[1:])
         if config.theme.name != "material":
             raise PluginError(
                 "postmortems: the plugin needs the Material theme; set 'theme: name: material'"
@@ -529,6 +541,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
+        self._restore_gc()
         if not self.config.enabled:
             return
         if self._dirty:
@@ -540,6 +553,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
                 "the next build reads every postmortem again (check the folder or cache_dir)"
             )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Leave the process as the build found it."""
+        self._restore_gc()
+
+    def _restore_gc(self) -> None:
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+            self._gc_threshold = None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
