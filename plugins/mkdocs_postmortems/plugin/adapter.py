@@ -1,13 +1,17 @@
 """Connect the postmortem core to MkDocs: the only module that touches MkDocs objects.
 
 Hooks run in lifecycle order. Per-build state is created in `on_config`; nothing survives a
-`mkdocs serve` rebuild except what is deliberately cached under a key.
+`mkdocs serve` rebuild except what is deliberately cached under a key, and the related-incident
+ranking, which compares its own inputs (`Ranking.rerank`). The build writes no search index:
+the site searches its compact data, and the CLI brings the Whoosh index up to date itself.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -24,7 +28,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from ..analysis.recurrence import Recurrence, by_incident, recurrences
-from ..analysis.related import Related
+from ..analysis.related import Ranking, Related
 from ..authoring.lint import Context, LintConfig, run_rules
 from ..core.cache import BuildCache, fingerprint
 from ..core.catalog import Catalog, Settings, load_catalog
@@ -33,7 +37,7 @@ from ..core.model import Postmortem
 from ..core.options import Options, OptionsError, build_date, check
 from ..core.problems import Level, Problem
 from ..core.text import plural, shorten
-from ..search.store import SearchIndex
+from ..search.documents import features
 from ..search.synonyms import Table, build_table
 from ..views.body import fold_repeated
 from ..views.browse import (
@@ -87,6 +91,7 @@ log = get_plugin_logger("postmortems")
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_URI = "assets/postmortems/postmortems.css"
+RANKING_VERSION = "1"  # the build cache entry of the related ranking (salted with the code)
 
 
 # A build makes millions of short-lived objects while the records live throughout it. With
@@ -112,6 +117,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._recurrence_list: list[Recurrence] = []
         self._facets = FacetSet({})
         self._related: Related = {}
+        self._ranking: Ranking | None = None  # kept across serve rebuilds
+        self._vocabularies_key = ""
         self._synonyms: Table = {}
         self._env: Any = None
         self.options = Options()
@@ -154,6 +161,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         except OptionsError as error:
             raise PluginError(str(error)) from None
         self.root = self.options.root
+        self._vocabularies_key = fingerprint(sorted(vocabularies.items()))
         self.lint_config, errors = LintConfig.from_options(
             self.options.plugin_values(), [term.value for term in vocabularies["severity"]]
         )
@@ -203,7 +211,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
         self._facets = facet_set(self.catalog)
-        self._index()
+        self._related = self._rank_related()
         found = recurrences(self.catalog, self._related, self.options.recurrence_window)
         self._recurrence_list = found
         self._recurrences = by_incident(found)
@@ -302,16 +310,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         ]
         return (pm.digest, self._settings_key, pm.related, pm.problems, recurring, similar, shown)
 
-    def _index(self) -> None:
-        try:
-            update = SearchIndex(self.cache_dir).update(self.catalog.postmortems)
-        except OSError as error:
-            raise PluginError(
-                f"postmortems: cannot write the search index in {self.cache_dir}: "
-                f"{error.strerror or error}; check the folder or set the cache_dir option"
-            ) from None
-        self._related = update.generation.related
-        log.info(update.stats.summary())
+    def _rank_related(self) -> Related:
+        """Return the related incidents of the catalog, computing only what an edit changed.
+
+        Features are cached by file digest; the ranking is kept in memory under `mkdocs serve`
+        and in the build cache between builds, and reranked (see `Ranking.rerank`).
+        """
+        started = time.perf_counter()
+        found = [
+            self._cache.get_or_compute(
+                "features", pm.path, pm.digest + self._vocabularies_key, partial(features, pm)
+            )
+            for pm in self.catalog
+        ]
+        previous = self._ranking
+        if previous is None:
+            previous = self._cache.lookup("related", "ranking", RANKING_VERSION)
+        ranking = Ranking.of(found) if previous is None else previous.rerank(found)
+        if ranking.voted or ranking.scored:  # else the stored ranking is this one
+            self._cache.store("related", "ranking", RANKING_VERSION, ranking)
+        self._cache.keep("related", "ranking")
+        self._ranking = ranking
+        log.info(
+            f"related incidents: {ranking.scored} computed, {len(found) - ranking.scored} reused "
+            f"in {time.perf_counter() - started:.2f} s"
+        )
+        return ranking.related
 
     def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
         data = search_data(self.catalog, self._synonyms, self._incident_url)
