@@ -8,6 +8,7 @@ the site searches its compact data, and the CLI brings the Whoosh index up to da
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
-from markupsafe import escape
+from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -52,6 +53,7 @@ from ..views.browse import (
     catalog_filters,
     catalog_rows,
     facet_set,
+    listing_cells,
     listing_rows,
     recurrence_card,
 )
@@ -152,6 +154,12 @@ _COMPILE_OPTIONS = (
     "optimized",
 )
 
+# A build makes millions of short-lived objects while the records live throughout it. With
+# Python's default first-generation threshold (700 allocations) a build of 1,000 postmortems
+# ran 2,131 collections costing 1.8 s of 31 s CPU; at 20,000 it runs 76 costing 0.8 s. Set for
+# the build only, and restored when it ends or fails.
+GC_THRESHOLD = 20_000
+
 
 class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyped-call]
     """Turn the postmortems folder into incident pages and generated listing pages."""
@@ -192,6 +200,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._settings_key = ""
         self._card_key = ""
         self._nav: Navigation | None = None
+        self._gc_threshold: tuple[int, ...] | None = None
         self._navigation = NavigationCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -207,6 +216,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Check the options, make the templates findable and start a fresh build state."""
         if not self.config.enabled:
             return config
+        self._gc_threshold = gc.get_threshold()
+        if self._gc_threshold[0] < GC_THRESHOLD:
+            gc.set_threshold(GC_THRESHOLD, *self._gc_threshold[1:])
         if config.theme.name != "material":
             raise PluginError(
                 "postmortems: the plugin needs the Material theme; set 'theme: name: material'"
@@ -246,6 +258,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.catalog = Catalog((), settings=self.settings)
         self._incidents, self._rejected, self._generated = {}, {}, {}
         self._related = {}
+        self._listing_cells: dict[str, dict[str, Markup]] = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
         return config
@@ -621,7 +634,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             }
         generated = self._generated.get(uri)
         if generated is not None and generated.listing:
-            return "pm_listing", listing_rows(generated.listing, self._row_url(here))
+            return "pm_listing", listing_rows(generated.listing, self._row_url(here), self._cells)
         if generated is not None and generated.data:
             return "pm_data", generated.data(self._row_url(here))
         if (rejected := self._rejected.get(uri)) is not None:
@@ -659,6 +672,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def _incident_url(self, pm: Postmortem) -> str:
         return self._url(self.layout.incident_uri(pm.path))
 
+    def _cells(self, pm: Postmortem) -> dict[str, Markup]:
+        """Return `pm`'s page-independent listing cells, computed once per build."""
+        cells = self._listing_cells.get(pm.path)
+        if cells is None:
+            cells = self._listing_cells[pm.path] = listing_cells(pm)
+        return cells
+
     def _row_url(self, here: str) -> Callable[[Postmortem], str]:
         def url(pm: Postmortem) -> str:
             return get_relative_url(self._incident_url(pm), here)
@@ -673,6 +693,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
+        self._restore_gc()
         if not self.config.enabled:
             return
         if self._dirty:
@@ -697,6 +718,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
                 "the next build reads every postmortem again (check the folder or cache_dir)"
             )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Leave the process as the build found it."""
+        self._restore_gc()
+
+    def _restore_gc(self) -> None:
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+            self._gc_threshold = None
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
