@@ -40,7 +40,7 @@ from ..core.model import Postmortem
 from ..core.options import Options, OptionsError, build_date, check
 from ..core.problems import Level, Problem
 from ..core.text import plural, shorten
-from ..search.documents import features
+from ..search.documents import features, record_words
 from ..search.synonyms import Table, build_table
 from ..views.body import fold_repeated
 from ..views.browse import (
@@ -181,7 +181,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._facts_memo: dict[str, tuple[Postmortem, str]] = {}
         self._outputs: _Outputs | None = None  # kept across serve rebuilds
         self._compiled = CompiledTemplates()
-        self._listing_digests: dict[str, str | None] = {}  # by page, for _outputs.key at ""
+        self._own_digests: dict[str, tuple[object, str]] = {}  # by page: (source, digest)
+        self._own_context: tuple[str | None, int] = (None, 0)
+        self._related_generation = 0  # counts the changes of the related lists
         self._ranking: Ranking | None = None  # kept across serve rebuilds
         self._vocabularies_key = ""
         self._synonyms: Table = {}
@@ -329,8 +331,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self.options.related,
             config.use_directory_urls,
         )
+        # A dirty build renders only some pages, and reused outputs read no words: keep the
+        # entries of every page and record for the builds after it.
         for uri in [*self._incidents, *self._generated]:
-            self._cache.keep("html", uri)  # a dirty build renders only some of them
+            self._cache.keep("html", uri)
+        for uri in self._incidents:
+            self._cache.keep("card", uri)
+        for pm in self.catalog:
+            self._cache.keep("words", pm.path)
         if self._dirty:
             self._mark_unchanged(files, config)
         return files
@@ -350,22 +358,29 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             sorted(self._facets.slug_map.items()),
         )
         whole = self._outputs.key if self._outputs is not None else None
-        if whole != self._listing_digests.get(""):
-            self._listing_digests = {"": whole}  # the digests below are of other outputs
+        # The digests of the previous build's pages hold while `whole` (the facts of every
+        # incident, the settings) and the related lists are the same: a listing's then, and an
+        # incident's if its record is the same object (the cache reuses unchanged records).
+        context = (whole, self._related_generation)
+        if context != self._own_context:
+            self._own_context, self._own_digests = context, {}
         for file in pages:
             uri = file.src_uri
             own: object
             if (pm := self._incidents.get(uri)) is not None:
-                own = self._incident_inputs(pm)
+                kept = self._own_digests.get(uri)
+                if kept is None or kept[0] is not pm:
+                    kept = pm, fingerprint(self._incident_inputs(pm))
+                    self._own_digests[uri] = kept
+                own = kept[1]
             elif (page := self._generated.get(uri)) is not None:
-                # Pages generated from the same outputs have the same inputs (`whole` covers
-                # the facts of every incident they list).
-                own = self._listing_digests.get(uri)
-                if own is None:
+                kept = self._own_digests.get(uri)
+                if kept is None or kept[0] is not page:
                     listed = [self._facts[pm.path] for pm in page.listing]
                     everything = uri == CATALOG_URI or page.data is not None
-                    own = fingerprint(page.markdown, listed, whole if everything else None)
-                    self._listing_digests[uri] = own
+                    kept = page, fingerprint(page.markdown, listed, whole if everything else None)
+                    self._own_digests[uri] = kept
+                own = kept[1]
             else:
                 own = self._rejected.get(uri)
             self._digests.mark(file, fingerprint(shared, own))
@@ -411,6 +426,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._cache.store("related", "ranking", RANKING_VERSION, ranking)
         self._cache.keep("related", "ranking")
         self._ranking = ranking
+        if ranking.scored or previous is None:
+            self._related_generation += 1
         log.info(
             f"related incidents: {ranking.scored} computed, {len(found) - ranking.scored} reused "
             f"in {time.perf_counter() - started:.2f} s"
@@ -455,9 +472,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         data = self._data_files(config)
         search = ""
         if self.options.search_page:
-            search = search_data(self.catalog, self._synonyms, self._incident_url)
+            search = search_data(self.catalog, self._synonyms, self._incident_url, self._words)
         self._outputs = _Outputs(key, pages, self._insights, data, search, compress(search))
         return self._outputs
+
+    def _words(self, pm: Postmortem) -> dict[str, str]:
+        """Return the searched words of `pm` with their stems, cached by file digest."""
+        key = pm.digest + self._vocabularies_key
+        return self._cache.get_or_compute("words", pm.path, key, partial(record_words, pm))
 
     def _add_search_files(self, files: Files, config: MkDocsConfig, data: str) -> None:
         assert self._outputs is not None

@@ -6,7 +6,7 @@ side (which stems and spell-checks typed words) agree on what a word is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -114,18 +114,30 @@ def document(pm: Postmortem) -> dict[str, Any]:
     }
 
 
-def vocabulary(records: Iterable[Postmortem]) -> dict[str, str]:
+def record_words(pm: Postmortem) -> dict[str, str]:
+    """Return every searched word of `pm` with its stem ("" when the word is its stem)."""
+    found: dict[str, str] = {}
+    for text in (pm.title, cause(pm), search_text(pm), keywords(pm)):
+        for token in STEMMED(text, keeporiginal=True):
+            word = token.original.lower()
+            if word not in found:
+                found[word] = "" if token.text == word else token.text
+    return found
+
+
+def vocabulary(
+    records: Iterable[Postmortem],
+    words_of: Callable[[Postmortem], dict[str, str]] = record_words,
+) -> dict[str, str]:
     """Return every searched word of `records` with its stem ("" when the word is its stem).
 
-    The browser stems with this table, so its index holds the same terms as Whoosh's.
+    The browser stems with this table, so its index holds the same terms as Whoosh's. A word
+    has one stem wherever it is, so `words_of` may return each record's words from a cache.
     """
     found: dict[str, str] = {}
     for pm in records:
-        for text in (pm.title, cause(pm), search_text(pm), keywords(pm)):
-            for token in STEMMED(text, keeporiginal=True):
-                word = token.original.lower()
-                if word not in found:
-                    found[word] = "" if token.text == word else token.text
+        for word, stem in words_of(pm).items():
+            found.setdefault(word, stem)
     return dict(sorted(found.items()))
 
 

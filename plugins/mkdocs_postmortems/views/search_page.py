@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from ..analysis.related import Related
 from ..core.catalog import Catalog
 from ..core.model import Postmortem, is_placeholder
-from ..search.documents import cause, search_text, vocabulary
+from ..search.documents import cause, record_words, search_text, vocabulary
 from ..search.stopwords import STOP_WORDS
 from ..search.synonyms import Table, synonym_groups
 from .layout import GeneratedPage
@@ -58,13 +58,19 @@ def search_page(src_uri: str) -> GeneratedPage:
     return GeneratedPage(src_uri, markdown)
 
 
-def search_data(catalog: Catalog, synonyms: Table, url_of: Callable[[Postmortem], str]) -> str:
+def search_data(
+    catalog: Catalog,
+    synonyms: Table,
+    url_of: Callable[[Postmortem], str],
+    words_of: Callable[[Postmortem], dict[str, str]] = record_words,
+) -> str:
     """Return the JSON the search page loads: facet values, synonyms and one row per incident.
 
     A row is `[url, title, date, severity, services, tags, categories, trigger, root cause,
     text]`, with facets as numbers into the `facets` lists (the same value is stored once).
     The searched fields, the stop words and the stem of every word are those of the command
-    line's Whoosh index, so the page ranks the same incidents first.
+    line's Whoosh index, so the page ranks the same incidents first (`words_of`: each
+    record's words and stems, `search.documents.record_words` or a cache of it).
     """
     facets: dict[str, dict[str, int]] = {
         "severity": {},
@@ -101,7 +107,7 @@ def search_data(catalog: Catalog, synonyms: Table, url_of: Callable[[Postmortem]
         "facets": {kind: list(values) for kind, values in facets.items()},
         "synonyms": synonym_groups(synonyms),
         "stopWords": sorted(STOP_WORDS),
-        "stems": vocabulary(catalog),
+        "stems": vocabulary(catalog, words_of),
         "docs": rows,
     }
     # Escaping "<" keeps the file inert even if a browser were tricked into reading it as HTML.
