@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import random
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from mkdocs_postmortems.analysis.stats import (
 )
 from mkdocs_postmortems.core.catalog import Catalog, Settings
 from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.views.layout import relative_path
 
 HOSTILE_TAG = '<script>alert("tag")</script>'
 HOSTILE_SERVICE = "../../x"
@@ -608,3 +610,17 @@ def test_code_in_root_causes_shows_as_code_and_nothing_else_as_markup() -> None:
     assert "<b>" not in text
     assert "*" not in text
     assert "`" not in text
+
+
+def test_relative_links_are_those_of_relpath() -> None:
+    parts = ["postmortems", "browse", "a", "b.md", "team", "index.md", "x y", "é"]
+    rng = random.Random(4)
+    paths = ["/".join(rng.choices(parts, k=rng.randrange(1, 5))) for _ in range(300)]
+    paths += ["./a.md", "a//b.md", "../up.md", "/abs/x.md", "a/./b.md"]
+    for target in paths:
+        for origin in [*rng.sample(paths, 20), "index.md"]:
+            start = posixpath.dirname(origin)
+            assert relative_path(target, start) == posixpath.relpath(target, start or "."), (
+                target,
+                origin,
+            )

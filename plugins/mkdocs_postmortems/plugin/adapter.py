@@ -191,6 +191,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.options = Options()
         self.cache_dir = self.options.cache_path
         self._files = Files([])
+        self._incident_urls: dict[str, str] = {}  # by record path, for this build's files
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._serving = False
@@ -270,6 +271,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if not self.config.enabled:
             return files
         self._files = files
+        self._incident_urls = {}
         self._cache.begin()
         self.catalog = load_catalog(self.root, self.settings, self._cache)
         problems = list(self.catalog.problems)
@@ -692,7 +694,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         return file.url
 
     def _incident_url(self, pm: Postmortem) -> str:
-        return self._url(self.layout.incident_uri(pm.path))
+        # Listings, exports and the search data ask for it tens of thousands of times a build;
+        # the files (and so the URLs) do not change after on_files.
+        url = self._incident_urls.get(pm.path)
+        if url is None:
+            url = self._incident_urls[pm.path] = self._url(self.layout.incident_uri(pm.path))
+        return url
 
     def _cells(self, pm: Postmortem) -> dict[str, Markup]:
         """Return `pm`'s page-independent listing cells, computed once per build."""

@@ -31,6 +31,29 @@ class GeneratedPage:
     data: Callable[[Callable[[Postmortem], str]], dict[str, Any]] | None = None
 
 
+def relative_path(target: str, start: str) -> str:
+    """Return `posixpath.relpath(target, start or ".")` for two relative source paths.
+
+    Without its system calls (it makes both paths absolute from the working folder): listing
+    pages make tens of thousands of links per build. Paths that are not plain (absolute, or
+    with empty, `.` or `..` parts) go to `relpath` itself.
+    """
+    to_parts = target.split("/")
+    from_parts = start.split("/") if start else []
+    if not _plain(to_parts) or not _plain(from_parts) or target.startswith("/"):
+        return posixpath.relpath(target, start or ".")
+    common = 0
+    for mine, theirs in zip(to_parts, from_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(from_parts) - common) + to_parts[common:]) or "."
+
+
+def _plain(parts: list[str]) -> bool:
+    return all(part not in ("", ".", "..") for part in parts)
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where things live in the site, as source paths MkDocs resolves links between."""
@@ -53,7 +76,7 @@ class Layout:
 
     def link(self, from_uri: str, to_uri: str) -> str:
         """Return a relative link from page `from_uri` to page `to_uri` (both source paths)."""
-        return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+        return relative_path(to_uri, posixpath.dirname(from_uri))
 
     def incident_link(self, from_uri: str, pm: Postmortem) -> str:
         """Return a Markdown link from page `from_uri` to `pm`, titled with its title."""
