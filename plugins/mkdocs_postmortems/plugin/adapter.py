@@ -109,6 +109,35 @@ class _Outputs:
     search_gzip: bytes
 
 
+class KeptPages:
+    """Generated pages of the previous build and this one, by a digest of their inputs.
+
+    Under `mkdocs serve` an edit remakes only the pages whose inputs it changed (see
+    `browse_pages`); pages the last build did not ask for are dropped.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[str, list[GeneratedPage]] = {}
+        self._current: dict[str, list[GeneratedPage]] = {}
+
+    def begin(self) -> None:
+        """Start a build: what the last one kept can be reused once."""
+        if self._current:
+            self._previous = self._current
+        self._current = {}
+
+    def __call__(self, key: object, make: Callable[[], list[GeneratedPage]]) -> list[GeneratedPage]:
+        """Return the pages kept under `key`, or make (and keep) them."""
+        digest = fingerprint(key)
+        pages = self._current.get(digest)
+        if pages is None:
+            pages = self._previous.get(digest)
+        if pages is None:
+            pages = make()
+        self._current[digest] = pages
+        return pages
+
+
 class CompiledTemplates(BytecodeCache):
     """Compiled Jinja templates kept in memory, each valid for its source's checksum and for
     the environment's compile options (`for_environment`)."""
@@ -181,6 +210,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._facts_memo: dict[str, tuple[Postmortem, str]] = {}
         self._outputs: _Outputs | None = None  # kept across serve rebuilds
         self._compiled = CompiledTemplates()
+        self._kept_pages = KeptPages()
         self._own_digests: dict[str, tuple[object, str]] = {}  # by page: (source, digest)
         self._own_context: tuple[str | None, int] = (None, 0)
         self._related_generation = 0  # counts the changes of the related lists
@@ -470,6 +500,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self._outputs is not None and self._outputs.key == key:
             self._insights = self._outputs.insights
             return self._outputs
+        self._kept_pages.begin()
         pages = self._pages(files)
         data = self._data_files(config)
         search = ""
@@ -511,7 +542,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         pages += [self._insights.page, exports_page()]
         if self.options.search_page:
             pages.append(search_page(self.options.search_page))
-        return pages + browse_pages(self.catalog, self.layout, self._facets, self.follow_up_ages)
+        return pages + browse_pages(
+            self.catalog,
+            self.layout,
+            self._facets,
+            self.follow_up_ages,
+            self._kept_pages,
+            lambda pm: self._facts[pm.path],
+        )
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the chart files and the exports, by site path."""

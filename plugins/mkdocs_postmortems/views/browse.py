@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
@@ -27,6 +27,7 @@ from ..analysis.facets import (
     summarize,
 )
 from ..analysis.recurrence import Recurrence
+from ..core.cache import fingerprint
 from ..core.catalog import Catalog, Settings
 from ..core.model import Postmortem
 from ..core.text import format_duration, plural, shorten
@@ -512,23 +513,52 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
 # --- everything together -----------------------------------------------------------------------
 
 
+class PageMemo(Protocol):
+    """Pages kept from a previous build, each under a key of everything it is made from."""
+
+    def __call__(self, key: object, make: Callable[[], list[GeneratedPage]]) -> list[GeneratedPage]:
+        """Return the pages kept under `key`, or make (and keep) them."""
+
+
 def browse_pages(
     catalog: Catalog,
     layout: Layout,
     found: FacetSet | None = None,
     ages: AgeFlags | None = None,
+    memo: PageMemo | None = None,
+    facts: Callable[[Postmortem], str] | None = None,
 ) -> list[GeneratedPage]:
     """Return every browse page of the site, the catalog first (`found`: its facets, if known;
-    `ages`: when follow-ups are flagged for their age)."""
+    `ages`: when follow-ups are flagged for their age).
+
+    With `memo` and `facts` (a digest of everything a page can show of a postmortem), the
+    pages of a facet value are kept while its incidents' facts, the settings, the layout and
+    the facet slugs are the same: an edit remakes the pages of the values it touches.
+    """
     found = found or facet_set(catalog)
     pages = [catalog_page(catalog)]
+    shared = fingerprint(
+        sorted(catalog.settings.vocabularies.items()),
+        catalog.settings.today,
+        layout,
+        sorted(found.slug_map.items()),
+    )
     for kind in KINDS:
         group = found.by_kind[kind.key]
         pages.append(facet_index_page(kind, group, catalog.settings, layout))
         for facet in group:
-            pages.append(facet_page(facet, catalog.settings, layout, found))
-            if kind.key == "factor":
-                pages += factor_service_pages(facet, catalog.settings, layout, found)
+
+            def make(facet: Facet = facet) -> list[GeneratedPage]:
+                made = [facet_page(facet, catalog.settings, layout, found)]
+                if facet.kind.key == "factor":
+                    made += factor_service_pages(facet, catalog.settings, layout, found)
+                return made
+
+            if memo is None or facts is None:
+                pages += make()
+                continue
+            key = (shared, kind.key, facet.name, facet.slug, [facts(pm) for pm in facet.incidents])
+            pages += memo(key, make)
     pages.append(root_causes_page(catalog, layout, found))
     pages += lesson_pages(catalog, layout)
     pages.append(follow_ups_page(catalog, ages))
