@@ -239,3 +239,17 @@ def test_a_new_title_alone_shows_on_every_listing(serve_config: tuple[Path, Path
     assert "browse/services/svc1/index.html" in rebuilt
     _assert_same_html(served, fresh)
     assert "Retitled incident five" in (served / "catalog/index.html").read_text("utf-8")
+
+
+def test_a_new_severity_shows_in_the_figures_of_its_listings(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root, lambda text: text.replace("severity: SEV2", "severity: SEV1")
+    )
+    # The pages of its service and tag count incidents by severity.
+    assert "browse/services/svc1/index.html" in rebuilt
+    _assert_same_html(served, fresh)
+    svc1 = (served / "browse/services/svc1/index.html").read_text("utf-8")
+    assert "SEV1" in svc1

@@ -207,14 +207,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._facets = FacetSet({})
         self._related: Related = {}
         self._facts: dict[str, str] = {}
-        self._facts_memo: dict[str, tuple[Postmortem, str]] = {}
-        self._outputs: _Outputs | None = None  # kept across serve rebuilds
-        self._compiled = CompiledTemplates()
-        self._kept_pages = KeptPages()
-        self._own_digests: dict[str, tuple[object, str]] = {}  # by page: (source, digest)
-        self._own_context: tuple[str | None, int] = (None, 0)
-        self._related_generation = 0  # counts the changes of the related lists
-        self._ranking: Ranking | None = None  # kept across serve rebuilds
+        self._begin_session()
         self._vocabularies_key = ""
         self._synonyms: Table = {}
         self._env: Any = None
@@ -244,6 +237,22 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._dirty = dirty
         self._serving = command == "serve"
         self._saved = False
+        self._begin_session()
+
+    def _begin_session(self) -> None:
+        """Forget what earlier builds of this process left in memory for the next ones.
+
+        Kept across the rebuilds of one `mkdocs serve`, each under a key of its inputs: the
+        related ranking, the generated pages and data, page digests and compiled templates.
+        """
+        self._facts_memo: dict[str, tuple[Postmortem, str]] = {}
+        self._outputs: _Outputs | None = None
+        self._compiled = CompiledTemplates()
+        self._kept_pages = KeptPages()
+        self._own_digests: dict[str, tuple[object, str]] = {}  # by page: (source, digest)
+        self._own_context: tuple[str | None, int] = (None, 0)
+        self._related_generation = 0  # counts the changes of the related lists
+        self._ranking: Ranking | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
