@@ -26,16 +26,20 @@ names come from front matter).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..analysis.stats import percentile
+from ..core.cache import fingerprint
 from ..core.text import shorten
 
+F = TypeVar("F", bound=Callable[..., Any])
 SVG_NS = "{http://www.w3.org/2000/svg}"
 LABEL_LIMIT = 40  # characters of a label drawn in a chart; the data table has the full text
 NARROW_LABEL_LIMIT = 22  # the same on a phone's chart
@@ -377,6 +381,49 @@ def _ident(name: str, width: int) -> str:
     return name if width == WIDTH else f"{name}-narrow"
 
 
+_DRAWN: dict[str, Chart] = {}
+_DRAWN_LIMIT = 64  # charts kept; a site draws about a dozen
+
+
+def _drawn_once(draw_chart: F) -> F:
+    """Keep the charts `draw_chart` returns, by its arguments: a chart is a pure function of
+    them, and pygal takes tens of milliseconds per chart (under `mkdocs serve` an edit
+    redraws only the charts whose data it changed)."""
+
+    @functools.wraps(draw_chart)
+    def kept(*args: Any, **kwargs: Any) -> Chart:
+        options = sorted(
+            (name, _function_key(value) if callable(value) else value)
+            for name, value in kwargs.items()
+        )
+        key = fingerprint(draw_chart.__qualname__, args, options)
+        chart = _DRAWN.get(key)
+        if chart is None:
+            chart = draw_chart(*args, **kwargs)
+            if len(_DRAWN) >= _DRAWN_LIMIT:
+                del _DRAWN[next(iter(_DRAWN))]
+            _DRAWN[key] = chart
+        return chart
+
+    return cast(F, kept)
+
+
+def _function_key(function: Callable[..., Any]) -> object:
+    """Return what a function's results depend on: its code and the values it closes over."""
+    code = getattr(function, "__code__", None)
+    try:
+        cells = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
+    except ValueError:  # a variable it closes over is not set yet
+        code = None
+    if code is None:
+        return ("never drawn before", next(_UNIQUE))  # no key: the chart is drawn again
+    return (function.__module__, function.__qualname__, code.co_code, code.co_consts, cells)
+
+
+_UNIQUE = itertools.count()
+
+
+@_drawn_once
 def stacked_bars(
     name: str,
     title: str,
@@ -410,6 +457,7 @@ def stacked_bars(
     return Chart(name, title, description, wide, narrow)
 
 
+@_drawn_once
 def ranked_bars(
     name: str,
     title: str,
@@ -467,6 +515,7 @@ def box_points(values: Sequence[float]) -> tuple[tuple[float, ...], list[float]]
     return (ordered[0], low, q1, q2, q3, high, ordered[-1]), outliers
 
 
+@_drawn_once
 def box_plot(
     name: str,
     title: str,
