@@ -253,3 +253,19 @@ def test_a_new_severity_shows_in_the_figures_of_its_listings(
     _assert_same_html(served, fresh)
     svc1 = (served / "browse/services/svc1/index.html").read_text("utf-8")
     assert "SEV1" in svc1
+
+
+def test_a_new_summary_rebuilds_no_listing(serve_config: tuple[Path, Path]) -> None:
+    root, _source = serve_config
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root,
+        lambda text: text.replace(
+            "summary: Checkout failed", "summary: After a long wait, checkout failed"
+        ),
+    )
+    # Listings, charts and the catalog do not show summaries: the exports and search data do.
+    assert "postmortems/2024-05-05-incident05/index.html" in rebuilt
+    assert not [path for path in rebuilt if path.startswith(("browse/", "catalog/"))], rebuilt
+    _assert_same_html(served, fresh)
+    exports = (served / "postmortems.json").read_text("utf-8")
+    assert "After a long wait, checkout failed" in exports

@@ -72,7 +72,7 @@ from ..views.follow_ups import parse_ages
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
 from ..views.insights import Insights, insights_page
-from ..views.layout import GeneratedPage, Layout, home_page
+from ..views.layout import GeneratedPage, Layout, home_page, listed
 from ..views.sanitize import sanitize_html
 from ..views.search_page import (
     ASSETS,
@@ -98,13 +98,20 @@ RANKING_VERSION = "1"  # the build cache entry of the related ranking (salted wi
 
 
 @dataclass(frozen=True)
-class _Outputs:
-    """What a build generates from the whole catalog, under the digest of its inputs."""
+class _Listings:
+    """The generated pages and charts of a build, under the digest of their inputs."""
 
     key: str
     pages: list[GeneratedPage]
     insights: Insights
-    data: dict[str, str]  # chart files and exports, by site path
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The exports and the search data of a build, under the digest of their inputs."""
+
+    key: str
+    files: dict[str, str]  # exports, by site path
     search: str  # the search page's data ("" without a search page)
     search_gzip: bytes
 
@@ -207,6 +214,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._facets = FacetSet({})
         self._related: Related = {}
         self._facts: dict[str, str] = {}
+        self._listed_facts: dict[str, str] = {}
+        self._listed = self.catalog
         self._begin_session()
         self._vocabularies_key = ""
         self._synonyms: Table = {}
@@ -245,8 +254,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         Kept across the rebuilds of one `mkdocs serve`, each under a key of its inputs: the
         related ranking, the generated pages and data, page digests and compiled templates.
         """
-        self._facts_memo: dict[str, tuple[Postmortem, str]] = {}
-        self._outputs: _Outputs | None = None
+        self._facts_memo: dict[str, tuple[Postmortem, str, Postmortem, str]] = {}
+        self._listings: _Listings | None = None
+        self._data: _Data | None = None
         self._compiled = CompiledTemplates()
         self._kept_pages = KeptPages()
         self._own_digests: dict[str, tuple[object, str]] = {}  # by page: (source, digest)
@@ -325,8 +335,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._settings_key = fingerprint(
             sorted(self.settings.vocabularies.items()), self.settings.today
         )
-        self._facts = self._facts_of_catalog()
-        self._facets = facet_set(self.catalog)
+        self._facts_of_catalog()
+        self._facets = facet_set(self._listed)
         self._related = self._rank_related()
         found = recurrences(self.catalog, self._related, self.options.recurrence_window)
         self._recurrence_list = found
@@ -343,13 +353,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             uri = self.layout.incident_uri(asset)
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(self.root / asset)))
-        outputs = self._outputs_for(files, config)
-        for page in outputs.pages:
+        listings = self._listings_for(files, config)
+        for page in listings.pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
-        for uri, data in outputs.data.items():
-            self._add(files, config, uri, data, InclusionLevel.INCLUDED)
+        data = self._data_for(config)
+        for uri, content in {**listings.insights.files, **data.files}.items():
+            self._add(files, config, uri, content, InclusionLevel.INCLUDED)
         files.append(
             File.generated(
                 config, CSS_URI, abs_src_path=str(PACKAGE_DIR / "assets" / "postmortems.css")
@@ -361,7 +372,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
         )
         if self.options.search_page:
-            self._add_search_files(files, config, outputs.search)
+            self._add_search_files(files, config, data)
         # Listing pages link to incident pages: their HTML depends on which pages exist.
         self._files_key = fingerprint(sorted((f.src_uri, f.inclusion.name) for f in files))
         # What every incident card depends on besides its own inputs (_incident_inputs).
@@ -398,7 +409,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             # Incident cards link facet values to their pages by slug.
             sorted(self._facets.slug_map.items()),
         )
-        whole = self._outputs.key if self._outputs is not None else None
+        whole = self._listings.key if self._listings is not None else None
         # The digests of the previous build's pages hold while `whole` (the facts of every
         # incident, the settings) and the related lists are the same: a listing's then, and an
         # incident's if its record is the same object (the cache reuses unchanged records).
@@ -417,7 +428,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             elif (page := self._generated.get(uri)) is not None:
                 kept = self._own_digests.get(uri)
                 if kept is None or kept[0] is not page:
-                    listed = [self._facts[pm.path] for pm in page.listing]
+                    listed = [self._listed_facts[pm.path] for pm in page.listing]
                     everything = uri == CATALOG_URI or page.data is not None
                     kept = page, fingerprint(page.markdown, listed, whole if everything else None)
                     self._own_digests[uri] = kept
@@ -475,58 +486,74 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         )
         return ranking.related
 
-    def _facts_of_catalog(self) -> dict[str, str]:
-        """Return, by path, a digest of what pages other than its own show of each postmortem.
+    def _facts_of_catalog(self) -> None:
+        """Note, by path, a digest of what pages other than its own show of each postmortem.
 
-        That is every field but the story (the body, which only its own page shows): an edit
-        of the story changes no listing, card of another incident, export or chart.
+        `_facts`: every field but the story (the body, which only its own page shows), what
+        exports and the cards of other incidents show; `_listed`: the catalog of the records
+        listing pages are made from (`views.layout.listed`), and `_listed_facts` their digests.
+        An edit of the story changes none of them; one of the summary, no listing page.
         """
-        facts: dict[str, tuple[Postmortem, str]] = {}
+        memo: dict[str, tuple[Postmortem, str, Postmortem, str]] = {}
         for pm in self.catalog:
             kept = self._facts_memo.get(pm.path)
             if kept is None or kept[0] is not pm:  # records of unchanged files are reused
-                kept = pm, fingerprint(replace(pm, body="", digest=""))
-            facts[pm.path] = kept
-        self._facts_memo = facts
-        return {path: digest for path, (_pm, digest) in facts.items()}
+                shown = listed(pm)
+                kept = pm, fingerprint(replace(pm, body="", digest="")), shown, fingerprint(shown)
+            memo[pm.path] = kept
+        self._facts_memo = memo
+        self._facts = {path: kept[1] for path, kept in memo.items()}
+        self._listed_facts = {path: kept[3] for path, kept in memo.items()}
+        self._listed = replace(
+            self.catalog, postmortems=tuple(memo[pm.path][2] for pm in self.catalog)
+        )
 
-    def _outputs_for(self, files: Files, config: MkDocsConfig) -> _Outputs:
-        """Return the generated pages, data files and search data of this build.
+    def _listings_for(self, files: Files, config: MkDocsConfig) -> _Listings:
+        """Return the generated pages and charts of this build.
 
         Under `mkdocs serve` they are the previous build's while nothing they show changed:
-        most edits change an incident's story only, which none of them shows.
+        most edits change an incident's story or summary only, which none of them shows.
         """
         key = fingerprint(
-            [(pm.path, self._facts[pm.path]) for pm in self.catalog],
+            [(pm.path, self._listed_facts[pm.path]) for pm in self.catalog],
             self.catalog.rejected,
             self.catalog.assets,
             self._settings_key,
             sorted(self.config.items()),
             [(r.incident.id, r.previous.id, r.reasons) for r in self._recurrence_list],
-            (config.site_name, config.site_url, config.use_directory_urls),
+            config.use_directory_urls,
             [files.get_file_from_path(uri) is None for uri in ("index.md", REFERENCE_URI, ADD_URI)],
         )
-        if self._outputs is not None and self._outputs.key == key:
-            self._insights = self._outputs.insights
-            return self._outputs
-        self._kept_pages.begin()
-        pages = self._pages(files)
-        data = self._data_files(config)
-        search = ""
-        if self.options.search_page:
-            search = search_data(self.catalog, self._synonyms, self._incident_url, self._words)
-        self._outputs = _Outputs(key, pages, self._insights, data, search, compress(search))
-        return self._outputs
+        if self._listings is None or self._listings.key != key:
+            self._kept_pages.begin()
+            pages = self._pages(files)
+            self._listings = _Listings(key, pages, self._insights)
+        self._insights = self._listings.insights
+        return self._listings
+
+    def _data_for(self, config: MkDocsConfig) -> _Data:
+        """Return the exports and the search data of this build (the last while the same)."""
+        key = fingerprint(
+            [(pm.path, self._facts[pm.path]) for pm in self.catalog],
+            self._settings_key,
+            sorted(self.config.items()),
+            (config.site_name, config.site_url, config.use_directory_urls),
+        )
+        if self._data is None or self._data.key != key:
+            search = ""
+            if self.options.search_page:
+                search = search_data(self.catalog, self._synonyms, self._incident_url, self._words)
+            self._data = _Data(key, self._data_files(config), search, compress(search))
+        return self._data
 
     def _words(self, pm: Postmortem) -> dict[str, str]:
         """Return the searched words of `pm` with their stems, cached by file digest."""
         key = pm.digest + self._vocabularies_key
         return self._cache.get_or_compute("words", pm.path, key, partial(record_words, pm))
 
-    def _add_search_files(self, files: Files, config: MkDocsConfig, data: str) -> None:
-        assert self._outputs is not None
-        files.append(File.generated(config, DATA_URI, content=data))
-        files.append(File.generated(config, DATA_GZIP_URI, content=self._outputs.search_gzip))
+    def _add_search_files(self, files: Files, config: MkDocsConfig, data: _Data) -> None:
+        files.append(File.generated(config, DATA_URI, content=data.search))
+        files.append(File.generated(config, DATA_GZIP_URI, content=data.search_gzip))
         for uri, source in ASSETS.items():
             if files.get_file_from_path(uri) is None:
                 path = PACKAGE_DIR / "assets" / source
@@ -536,39 +563,40 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         pages = []
         if self.options.home and files.get_file_from_path("index.md") is None:
             links = browse_links("index.md", self.layout)
-            pages.append(home_page(self.catalog, self.layout, links=links))
+            pages.append(home_page(self._listed, self.layout, links=links))
         if self.options.guide_pages:
             if files.get_file_from_path(REFERENCE_URI) is None:
                 pages.append(reference_page(self.settings.vocabularies, self.lint_config))
             if files.get_file_from_path(ADD_URI) is None:
                 pages.append(add_page())
+        shown = {pm.path: pm for pm in self._listed}
+        recurring = [
+            Recurrence(shown[r.incident.path], shown[r.previous.path], r.reasons)
+            for r in self._recurrence_list
+        ]
         self._insights = insights_page(
-            self.catalog,
-            self.layout,
-            recurring=self._recurrence_list,
-            window=self.options.recurrence_window,
+            self._listed, self.layout, recurring=recurring, window=self.options.recurrence_window
         )
         pages += [self._insights.page, exports_page()]
         if self.options.search_page:
             pages.append(search_page(self.options.search_page))
         return pages + browse_pages(
-            self.catalog,
+            self._listed,
             self.layout,
             self._facets,
             self.follow_up_ages,
             self._kept_pages,
-            lambda pm: self._facts[pm.path],
+            lambda pm: self._listed_facts[pm.path],
         )
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
-        """Return the chart files and the exports, by site path."""
+        """Return the exports, by site path."""
         context = ExportContext(
             config.site_name,
             self._incident_url,
             config.site_url or None,
         )
         return {
-            **self._insights.files,
             JSON_URI: json_export(self.catalog, context),
             CSV_URI: csv_export(self.catalog, context),
             FEED_URI: atom_feed(self.catalog, context),
@@ -699,9 +727,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return "postmortem", card
         if uri == CATALOG_URI and uri in self._generated:
             return "pm_catalog", {
-                "rows": catalog_rows(self.catalog, self._row_url(here)),
-                "filters": catalog_filters(self.catalog),
-                "total": len(self.catalog),
+                "rows": catalog_rows(self._listed, self._row_url(here)),
+                "filters": catalog_filters(self._listed),
+                "total": len(self._listed),
             }
         generated = self._generated.get(uri)
         if generated is not None and generated.listing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import escape
@@ -81,6 +81,28 @@ class Layout:
     def incident_link(self, from_uri: str, pm: Postmortem) -> str:
         """Return a Markdown link from page `from_uri` to `pm`, titled with its title."""
         return md_link(pm.title, self.link(from_uri, self.incident_uri(pm.path)))
+
+
+def listed(pm: Postmortem) -> Postmortem:
+    """Return what listing pages (browse, follow-ups, insights, home) are made from of `pm`.
+
+    Not its story, summary, impact, timeline, links, authors, extra fields, estimated-time
+    marks or field lines, which only its own page and the exports show: the plugin makes those
+    pages from these records, so an edit of those fields cannot change them, by construction.
+    """
+    return replace(
+        pm,
+        body="",
+        digest="",
+        summary="",
+        impact=None,
+        timeline=(),
+        links=(),
+        authors=(),
+        extra={},
+        approximate=(),
+        lines={},
+    )
 
 
 def front_matter(
