@@ -92,6 +92,11 @@ class BuildCache:
         self.misses += 1
         return None
 
+    def holds(self, space: str, key: Hashable, digest: str) -> bool:
+        """Return whether `key` has a value for `digest`, without counting or keeping it."""
+        found = self._entries.get(space, {}).get(key)
+        return found is not None and found[0] == digest
+
     def store(self, space: str, key: Hashable, digest: str, value: object) -> None:
         """Keep `value` as what `key` is for `digest`."""
         self.keep(space, key)

@@ -20,6 +20,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from ..analysis.recurrence import Recurrence, by_incident, recurrences
@@ -77,6 +78,7 @@ from ..views.search_page import (
 )
 from .config import PostmortemsConfig, options_from
 from .incremental import PageDigests, TrackedFile
+from .parallel import AUTO_MIN_MARKDOWN, Worker, cores, start, unavailable
 from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
@@ -109,6 +111,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._files = Files([])
         self._cache = BuildCache(None, salt="")
         self._dirty = False
+        self._command: str | None = None  # None: built without MkDocs' command line
+        self._worker: Worker | None = None
         self._digests = PageDigests()
         self._titles: dict[str, str] = {}
         self._rendered = RenderedPages(self._cache)
@@ -122,6 +126,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         cache stays in memory; note whether rebuilds are `--dirty`."""
         self._findings = None
         self._dirty = dirty
+        self._command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -167,6 +172,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._related = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
+        self._stop_worker()  # left by a build that was interrupted
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -376,18 +382,74 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # The header box finds incidents in the compact search data (search.js); in
                 # Material's index their bodies would weigh tens of MB at 10,000 and flood it.
                 page.meta["search"] = {**page.meta.get("search", {}), "exclude": True}
-            body = normalize_lists(pm.body)
-            inputs = [pm.digest, self._settings_key]
-            return "" if self._rendered.reuse(page, body, inputs) else body
+            body, inputs = self._incident_markdown(pm)
+            return "" if self._converted_elsewhere(page, body, inputs) else body
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta.update(
                 title=str(escape(f"Problems in {rejected.path}")),
                 template="postmortems/rejected.html",
             )
             return ""
-        if uri in self._generated and self._rendered.reuse(page, markdown, [self._files_key]):
+        if uri in self._generated and self._converted_elsewhere(page, markdown, [self._files_key]):
             return ""
         return markdown
+
+    def _incident_markdown(self, pm: Postmortem) -> tuple[str, list[object]]:
+        """Return the Markdown of `pm`'s page body, and what else its conversion depends on."""
+        return normalize_lists(pm.body), [pm.digest, self._settings_key]
+
+    def _converted_elsewhere(self, page: Page, markdown: str, inputs: list[object]) -> bool:
+        """Return whether `page`'s conversion is kept from a build or made by the worker."""
+        if self._rendered.reuse(page, markdown, inputs):
+            return True
+        return self._worker is not None and self._worker.claim(page)
+
+    # Last, so the worker starts from what every other plugin made of the files and navigation.
+    @event_priority(-100)
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Start converting the plugin's pages in a worker process, where that pays."""
+        if self.config.enabled:
+            self._worker = self._start_worker(config, files)
+        return nav
+
+    def _start_worker(self, config: MkDocsConfig, files: Files) -> Worker | None:
+        workers = self.options.workers
+        if workers == 0:
+            return None
+        reason = unavailable(config, self, command=self._command, dirty=self._dirty)
+        if reason is None and workers == "auto" and cores() < 2:
+            reason = "one processor"
+        # In the order MkDocs converts them: the worker takes them from the end.
+        pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        sizes = {} if reason else {f.src_uri: size for f in pages if (size := self._to_convert(f))}
+        if reason is None and workers == "auto" and sum(sizes.values()) < AUTO_MIN_MARKDOWN:
+            reason = f"{sum(sizes.values()):,} characters of Markdown to convert"
+        if reason is not None:
+            log.debug(f"converting every page in the build process: {reason}")
+            return None
+        return start(config, files, list(sizes), self._become_worker)
+
+    def _to_convert(self, file: File) -> int:
+        """Return the size of the Markdown of `file` if it is the plugin's page and its
+        conversion is not kept, else 0."""
+        uri = file.src_uri
+        if (pm := self._incidents.get(uri)) is not None:
+            markdown, inputs = self._incident_markdown(pm)
+        elif uri in self._generated:
+            markdown, inputs = get_data(file.content_string)[0], [self._files_key]
+        else:
+            return 0
+        return 0 if self._rendered.holds(uri, markdown, inputs) else len(markdown) or 1
+
+    def _become_worker(self) -> None:
+        """Convert pages, in the worker process, as a build without a worker would."""
+        self._worker = None
+        self._rendered = RenderedPages(self._cache)  # the build keeps what the worker sends
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
         """Point the edit button of an incident (or problems) page at its file in the repository."""
@@ -403,9 +465,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         the sections that repeat its card."""
         if (kept := self._rendered.restore(page)) is not None:
             return kept
-        pm = self._incidents.get(page.file.src_uri)
+        uri = page.file.src_uri
+        converted = self._worker.restore(page, files) if self._worker is not None else None
+        if converted is not None:
+            self._rendered.keep(page, converted, links_in_digest=uri not in self._incidents)
+            return converted
+        pm = self._incidents.get(uri)
         if pm is None:
-            if page.file.src_uri in self._generated:
+            if uri in self._generated:
                 self._rendered.keep(page, html, links_in_digest=True)
             return html
         html = fold_repeated(sanitize_html(html), pm)
@@ -413,7 +480,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         return html
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the theme's environment; tell every page where the search page is (or none)."""
+        """Stop the worker (every page is converted); keep the theme's environment; tell every
+        page where the search page is (or none)."""
+        self._stop_worker()
         self._env = env
         page = (
             files.get_file_from_path(self.options.search_page) if self.options.search_page else None
@@ -519,6 +588,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
                 "the next build reads every postmortem again (check the folder or cache_dir)"
             )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Stop the worker of a build that failed."""
+        self._stop_worker()
+
+    def on_shutdown(self) -> None:
+        """Stop the worker of a build that was interrupted."""
+        self._stop_worker()
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
