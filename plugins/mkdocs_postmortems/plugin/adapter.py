@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -82,6 +81,7 @@ from ..views.search_page import (
     similar_links,
 )
 from .config import PostmortemsConfig, options_from
+from .forkmap import ForkMap, fork_allowed
 from .incremental import PageDigests, TrackedFile
 from .navcache import NavigationCache
 from .rendered import RenderedPages, rendered_pages
@@ -126,6 +126,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._files = Files([])
         self._cache = BuildCache(None, salt="")
         self._dirty = False
+        self._command: str | None = None  # None: built without MkDocs' command line
+        self._mapper = ForkMap(enabled=False)
         self._digests = PageDigests()
         self._titles: dict[str, str] = {}
         self._rendered = RenderedPages(self._cache)
@@ -142,6 +144,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         cache stays in memory; note whether rebuilds are `--dirty`."""
         self._findings = None
         self._dirty = dirty
+        self._command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -200,14 +203,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return files
         self._files = files
         self._cache.begin()
-        self.catalog = load_catalog(self.root, self.settings, self._cache)
+        self._mapper = ForkMap(fork_allowed(self._command))
+        self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
-            findings = run_rules(self.catalog, context, self._cache)
+            findings = run_rules(self.catalog, context, self._cache, self._mapper)
             problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
         self._facets = facet_set(self.catalog)
@@ -317,12 +321,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         and in the build cache between builds, and reranked (see `Ranking.rerank`).
         """
         started = time.perf_counter()
-        found = [
-            self._cache.get_or_compute(
-                "features", pm.path, pm.digest + self._vocabularies_key, partial(features, pm)
-            )
-            for pm in self.catalog
-        ]
+        found = self._cache.get_or_compute_all(
+            "features",
+            [(pm.path, pm.digest + self._vocabularies_key, pm) for pm in self.catalog],
+            features,
+            self._mapper,
+        )
         previous = self._ranking
         if previous is None:
             previous = self._cache.lookup("related", "ranking", RANKING_VERSION)
