@@ -11,10 +11,13 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -94,6 +97,63 @@ CSS_URI = "assets/postmortems/postmortems.css"
 RANKING_VERSION = "1"  # the build cache entry of the related ranking (salted with the code)
 
 
+@dataclass(frozen=True)
+class _Outputs:
+    """What a build generates from the whole catalog, under the digest of its inputs."""
+
+    key: str
+    pages: list[GeneratedPage]
+    insights: Insights
+    data: dict[str, str]  # chart files and exports, by site path
+    search: str  # the search page's data ("" without a search page)
+    search_gzip: bytes
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled Jinja templates kept in memory, each valid for its source's checksum and for
+    the environment's compile options (`for_environment`)."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], bytes] = {}
+        self._options = ""
+
+    def for_environment(self, env: Environment) -> CompiledTemplates:
+        """Keep code for the compile options of `env` (what its syntax and output depend on)."""
+        autoescape = env.autoescape
+        self._options = fingerprint(
+            sorted(env.extensions),
+            getattr(autoescape, "__qualname__", autoescape),
+            [getattr(env, name) for name in _COMPILE_OPTIONS],
+        )
+        return self
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Give `bucket` its code if kept (Jinja discards it if the source changed)."""
+        code = self._code.get((self._options, bucket.key))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep the code Jinja just compiled."""
+        self._code[self._options, bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILE_OPTIONS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "optimized",
+)
+
 # A build makes millions of short-lived objects while the records live throughout it. With
 # Python's default first-generation threshold (700 allocations) a build of 1,000 postmortems
 # ran 2,131 collections costing 1.8 s of 31 s CPU; at 20,000 it runs 76 costing 0.8 s. Set for
@@ -117,6 +177,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._recurrence_list: list[Recurrence] = []
         self._facets = FacetSet({})
         self._related: Related = {}
+        self._facts: dict[str, str] = {}
+        self._facts_memo: dict[str, tuple[Postmortem, str]] = {}
+        self._outputs: _Outputs | None = None  # kept across serve rebuilds
+        self._compiled = CompiledTemplates()
+        self._listing_digests: dict[str, str | None] = {}  # by page, for _outputs.key at ""
         self._ranking: Ranking | None = None  # kept across serve rebuilds
         self._vocabularies_key = ""
         self._synonyms: Table = {}
@@ -128,6 +193,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._dirty = False
         self._command: str | None = None  # None: built without MkDocs' command line
         self._mapper = ForkMap(enabled=False)
+        self._serving = False
+        self._saved = False
         self._digests = PageDigests()
         self._titles: dict[str, str] = {}
         self._rendered = RenderedPages(self._cache)
@@ -145,6 +212,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._findings = None
         self._dirty = dirty
         self._command = command
+        self._serving = command == "serve"
+        self._saved = False
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -214,6 +283,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             findings = run_rules(self.catalog, context, self._cache, self._mapper)
             problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
+        self._settings_key = fingerprint(
+            sorted(self.settings.vocabularies.items()), self.settings.today
+        )
+        self._facts = self._facts_of_catalog()
         self._facets = facet_set(self.catalog)
         self._related = self._rank_related()
         found = recurrences(self.catalog, self._related, self.options.recurrence_window)
@@ -231,11 +304,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             uri = self.layout.incident_uri(asset)
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(self.root / asset)))
-        for page in self._pages(files):
+        outputs = self._outputs_for(files, config)
+        for page in outputs.pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
-        for uri, data in self._data_files(config).items():
+        for uri, data in outputs.data.items():
             self._add(files, config, uri, data, InclusionLevel.INCLUDED)
         files.append(
             File.generated(
@@ -248,12 +322,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
         )
         if self.options.search_page:
-            self._add_search_files(files, config)
+            self._add_search_files(files, config, outputs.search)
         # Listing pages link to incident pages: their HTML depends on which pages exist.
         self._files_key = fingerprint(sorted((f.src_uri, f.inclusion.name) for f in files))
-        self._settings_key = fingerprint(
-            sorted(self.settings.vocabularies.items()), self.settings.today
-        )
         # What every incident card depends on besides its own inputs (_incident_inputs).
         self._card_key = fingerprint(
             self._settings_key,
@@ -282,16 +353,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             # Incident cards link facet values to their pages by slug.
             sorted(self._facets.slug_map.items()),
         )
-        whole = [(pm.path, pm.digest) for pm in self.catalog], self._settings_key
+        whole = self._outputs.key if self._outputs is not None else None
+        if whole != self._listing_digests.get(""):
+            self._listing_digests = {"": whole}  # the digests below are of other outputs
         for file in pages:
             uri = file.src_uri
             own: object
             if (pm := self._incidents.get(uri)) is not None:
                 own = self._incident_inputs(pm)
             elif (page := self._generated.get(uri)) is not None:
-                listed = [(pm.path, pm.digest) for pm in page.listing]
-                everything = uri == CATALOG_URI or page.data is not None
-                own = (page.markdown, listed, whole if everything else None)
+                # Pages generated from the same outputs have the same inputs (`whole` covers
+                # the facts of every incident they list).
+                own = self._listing_digests.get(uri)
+                if own is None:
+                    listed = [self._facts[pm.path] for pm in page.listing]
+                    everything = uri == CATALOG_URI or page.data is not None
+                    own = fingerprint(page.markdown, listed, whole if everything else None)
+                    self._listing_digests[uri] = own
             else:
                 own = self._rejected.get(uri)
             self._digests.mark(file, fingerprint(shared, own))
@@ -310,7 +388,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         similar = [(other, reasons) for other, _score, reasons in shown_similar]
         others = {*pm.related, *(r[0] for r in recurring), *(other for other, _ in similar)}
         shown = [
-            (o, other.path, other.digest) for o in sorted(others) if (other := self.catalog.get(o))
+            (o, other.path, self._facts[other.path])
+            for o in sorted(others)
+            if (other := self.catalog.get(o))
         ]
         return (pm.digest, self._settings_key, pm.related, pm.problems, recurring, similar, shown)
 
@@ -341,10 +421,52 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         )
         return ranking.related
 
-    def _add_search_files(self, files: Files, config: MkDocsConfig) -> None:
-        data = search_data(self.catalog, self._synonyms, self._incident_url)
+    def _facts_of_catalog(self) -> dict[str, str]:
+        """Return, by path, a digest of what pages other than its own show of each postmortem.
+
+        That is every field but the story (the body, which only its own page shows): an edit
+        of the story changes no listing, card of another incident, export or chart.
+        """
+        facts: dict[str, tuple[Postmortem, str]] = {}
+        for pm in self.catalog:
+            kept = self._facts_memo.get(pm.path)
+            if kept is None or kept[0] is not pm:  # records of unchanged files are reused
+                kept = pm, fingerprint(replace(pm, body="", digest=""))
+            facts[pm.path] = kept
+        self._facts_memo = facts
+        return {path: digest for path, (_pm, digest) in facts.items()}
+
+    def _outputs_for(self, files: Files, config: MkDocsConfig) -> _Outputs:
+        """Return the generated pages, data files and search data of this build.
+
+        Under `mkdocs serve` they are the previous build's while nothing they show changed:
+        most edits change an incident's story only, which none of them shows.
+        """
+        key = fingerprint(
+            [(pm.path, self._facts[pm.path]) for pm in self.catalog],
+            self.catalog.rejected,
+            self.catalog.assets,
+            self._settings_key,
+            sorted(self.config.items()),
+            [(r.incident.id, r.previous.id, r.reasons) for r in self._recurrence_list],
+            (config.site_name, config.site_url, config.use_directory_urls),
+            [files.get_file_from_path(uri) is None for uri in ("index.md", REFERENCE_URI, ADD_URI)],
+        )
+        if self._outputs is not None and self._outputs.key == key:
+            self._insights = self._outputs.insights
+            return self._outputs
+        pages = self._pages(files)
+        data = self._data_files(config)
+        search = ""
+        if self.options.search_page:
+            search = search_data(self.catalog, self._synonyms, self._incident_url)
+        self._outputs = _Outputs(key, pages, self._insights, data, search, compress(search))
+        return self._outputs
+
+    def _add_search_files(self, files: Files, config: MkDocsConfig, data: str) -> None:
+        assert self._outputs is not None
         files.append(File.generated(config, DATA_URI, content=data))
-        files.append(File.generated(config, DATA_GZIP_URI, content=compress(data)))
+        files.append(File.generated(config, DATA_GZIP_URI, content=self._outputs.search_gzip))
         for uri, source in ASSETS.items():
             if files.get_file_from_path(uri) is None:
                 path = PACKAGE_DIR / "assets" / source
@@ -464,8 +586,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Keep the theme's environment; tell every page where the search page is (or none);
-        draw the navigation once for the pages outside it."""
+        draw the navigation once for the pages outside it.
+
+        The environment is new on every build; under `mkdocs serve` its templates are compiled
+        once per session (by source checksum, so an edited template is compiled again).
+        """
         self._env = env
+        if env.bytecode_cache is None:
+            env.bytecode_cache = self._compiled.for_environment(env)
         if self._nav is not None:
             homepage = config.extra.get("homepage") if config.extra else None
             self._navigation.install(env, self._nav, [config.theme.get("logo"), homepage])
@@ -574,6 +702,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return
         if self._dirty:
             self._digests.commit()
+        if self._serving and self._saved:
+            # The cache stays in memory while serving: a rebuild does not wait for its file
+            # (a third of a second at 1,000), written again when `mkdocs serve` stops.
+            return
+        self._save_cache()
+        self._saved = True
+
+    def on_shutdown(self) -> None:
+        """Write the build cache that `mkdocs serve` rebuilds kept in memory."""
+        if self._serving and self.config.enabled:
+            self._save_cache()
+
+    def _save_cache(self) -> None:
         try:
             self._cache.save()
         except OSError as error:
