@@ -87,13 +87,24 @@ def _mtimes(site: Path) -> dict[str, int]:
 
 def _dirty_then_fresh(root: Path, edit: Callable[[str], str]) -> tuple[list[str], Path, Path]:
     """Serve dirty, apply `edit` to one postmortem, rebuild; build from scratch to compare."""
+
+    def change(source: Path) -> None:
+        edited = source / EDITED
+        edited.write_text(edit(edited.read_text(encoding="utf-8")), encoding="utf-8")
+
+    return _dirty_then_fresh_after(root, change)
+
+
+def _dirty_then_fresh_after(
+    root: Path, change: Callable[[Path], None]
+) -> tuple[list[str], Path, Path]:
+    """Serve dirty, `change` the postmortems folder, rebuild; build from scratch to compare."""
     served = root / "served"
     config = load_config(str(root / "mkdocs.yml"), site_dir=str(served))
     config.plugins.on_startup(command="serve", dirty=True)
     build(config, dirty=True)
     before = _mtimes(served)
-    edited = root / "postmortems" / EDITED
-    edited.write_text(edit(edited.read_text(encoding="utf-8")), encoding="utf-8")
+    change(root / "postmortems")
     again = _serve_build(root, served)
     assert again.plugins["postmortems"] is config.plugins["postmortems"], "kept across rebuilds"
     after = _mtimes(served)
@@ -104,9 +115,11 @@ def _dirty_then_fresh(root: Path, edit: Callable[[str], str]) -> tuple[list[str]
     return rebuilt, served, fresh
 
 
-def _assert_same_html(served: Path, fresh: Path) -> None:
+def _assert_same_html(served: Path, fresh: Path, stale: tuple[str, ...] = ()) -> None:
+    """Assert the served site holds the pages of a full build, and `stale` pages besides (a
+    dirty build, like MkDocs', does not delete the page of a deleted file)."""
     served_html, fresh_html = _html(served), _html(fresh)
-    assert sorted(served_html) == sorted(fresh_html)
+    assert sorted(served_html) == sorted([*fresh_html, *stale])
     different = [path for path in fresh_html if served_html[path] != fresh_html[path]]
     assert different == [], "a dirty rebuild must write what a full build writes"
 
@@ -164,3 +177,65 @@ def test_a_rebuild_without_changes_renders_no_incident_page(
     after = _mtimes(served)
     rebuilt = [path for path in after if after[path] != before.get(path)]
     assert not [path for path in rebuilt if path.startswith(("postmortems/", "browse/"))], rebuilt
+
+
+def test_an_edit_of_the_story_only_rebuilds_its_own_page(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root, lambda text: text + "\nA paragraph added to the story.\n"
+    )
+    # No listing, card, export or chart shows the story: only its page changes.
+    pages = [path for path in rebuilt if path.endswith("index.html") and path != "404.html"]
+    assert pages == ["postmortems/2024-05-05-incident05/index.html"], rebuilt
+    _assert_same_html(served, fresh)
+
+
+def test_an_edit_that_moves_related_lists_matches_a_full_build(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    # Incident 5 takes the words and facets of incident 13: both related lists move, and
+    # those of the incidents that listed either.
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root,
+        lambda text: (
+            text.replace("broke the router of unit 5", "broke the router of unit 13")
+            .replace("services: [svc1]", "services: [svc1, svc0]")
+            .replace("tags: [tag2]", "tags: [tag2, tag1]")
+        ),
+    )
+    assert "postmortems/2024-05-13-incident13/index.html" in rebuilt
+    _assert_same_html(served, fresh)
+
+
+@pytest.mark.parametrize("change", ["new", "delete", "rename"])
+def test_a_new_deleted_or_renamed_file_matches_a_full_build(
+    serve_config: tuple[Path, Path], change: str
+) -> None:
+    root, _source = serve_config
+
+    def apply(source: Path) -> None:
+        edited = source / EDITED
+        if change == "new":
+            text = edited.read_text(encoding="utf-8").replace("2024-05-05", "2024-05-30")
+            (source / "2024-05-30-incident30.md").write_text(text, encoding="utf-8")
+        elif change == "delete":
+            edited.unlink()
+        else:
+            edited.rename(source / "2024-05-05-incident-five.md")
+
+    _rebuilt, served, fresh = _dirty_then_fresh_after(root, apply)
+    stale = () if change == "new" else ("postmortems/2024-05-05-incident05/index.html",)
+    _assert_same_html(served, fresh, stale)
+
+
+def test_a_new_title_alone_shows_on_every_listing(serve_config: tuple[Path, Path]) -> None:
+    root, _source = serve_config
+    rebuilt, served, fresh = _dirty_then_fresh(
+        root, lambda text: text.replace("Incident number 5", "Retitled incident five")
+    )
+    assert "browse/services/svc1/index.html" in rebuilt
+    _assert_same_html(served, fresh)
+    assert "Retitled incident five" in (served / "catalog/index.html").read_text("utf-8")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from mkdocs.exceptions import Abort
 from mkdocs.structure.files import File
 
 from conftest import REPO, BuildSite, parse_html, postmortem
 from mkdocs_postmortems.cli.main import main
 from mkdocs_postmortems.core.options import DEFAULTS, PLUGIN_OPTIONS
 from mkdocs_postmortems.core.urls import page_url
+from mkdocs_postmortems.plugin.adapter import GC_THRESHOLD
 from mkdocs_postmortems.plugin.config import PostmortemsConfig, read_options
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
@@ -173,3 +176,26 @@ def test_enabled_false_builds_the_site_without_the_plugin(build_site: BuildSite)
     assert not [p for p in built if p.startswith(("postmortems/", "tags/", "services/"))]
     assert not (site.site_dir / "assets" / "postmortems").exists()
     assert site.messages == []
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(
+    build_site: BuildSite, tmp_path: Path
+) -> None:
+    # The plugin raises the first-generation threshold for the build only (GC_THRESHOLD); a
+    # MkDocs hook notes what it is while pages are converted.
+    noted = tmp_path / "threshold.txt"
+    hook = tmp_path / "note_threshold.py"
+    hook.write_text(
+        "import gc\nimport pathlib\n\n\ndef on_page_markdown(markdown, **kwargs):\n"
+        f"    pathlib.Path({str(noted)!r}).write_text(str(gc.get_threshold()[0]))\n",
+        encoding="utf-8",
+    )
+    before = gc.get_threshold()
+    files = {"2024-05-02-checkout.md": postmortem()}
+    assert build_site(files, config={"hooks": [str(hook)]}).error is None
+    assert noted.read_text(encoding="utf-8") == str(GC_THRESHOLD)
+    assert gc.get_threshold() == before
+    # A build that fails (the docs folder holds a page the plugin generates) restores it too.
+    with pytest.raises(Abort):
+        build_site(files, docs={"catalog.md": "# Mine\n"})
+    assert gc.get_threshold() == before

@@ -80,7 +80,7 @@ def test_rename_and_delete_leave_no_stale_documents(tmp_path: Path) -> None:
 def test_cli_refresh_parses_only_changed_files(tmp_path: Path) -> None:
     folder = corpus(tmp_path / "pm")
     index = SearchIndex(tmp_path / "cache")
-    index.update(records(folder))  # as a site build leaves it
+    index.update(records(folder))  # as a previous search leaves it
     assert index.refresh(folder, Settings().vocabularies).stats.indexed == 0
     (folder / "2024-06-02-new.md").write_text(
         (folder / "2024-06-01-replica-failover.md")

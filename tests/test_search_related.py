@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
-from mkdocs_postmortems.analysis.related import BUDGET, Features, candidate_cap, compute_related
+from mkdocs_postmortems.analysis.related import (
+    BUDGET,
+    Features,
+    Ranking,
+    candidate_cap,
+    compute_related,
+)
 from mkdocs_postmortems.core.model import Postmortem
 from mkdocs_postmortems.search.documents import features
 
@@ -168,3 +176,67 @@ def test_a_value_that_is_both_a_category_and_a_tag_is_one_reason() -> None:
     ]
     (item,) = compute_related(docs)["a"]
     assert item[2] == ["same words: route", "category: network", "tag: bgp"]
+
+
+def _random_doc(rng: random.Random, ident: str, words: int = 300) -> Features:
+    weights = (2.0, 0.6, 0.4)
+    stems = sorted({f"w{rng.randrange(words)}" for _ in range(rng.randrange(2, 10))})
+    facets = (f"c:{rng.choice('abcde')}", f"s:svc{rng.randrange(30)}", f"t:tag{rng.randrange(40)}")
+    return Features(
+        ident,
+        facets[: rng.randrange(4)],
+        tuple(stems),
+        tuple(rng.choice(weights) for _ in stems),
+        tuple(stem.upper() for stem in stems),
+    )
+
+
+def _edit(rng: random.Random, old: Features) -> Features:
+    """Return `old` with a word, a facet or a word's weight changed (what an edit changes)."""
+    choice = rng.randrange(4)
+    if choice == 0:  # a common word: many postmortems are affected
+        word = "w0" if "w0" not in old.words else f"w{rng.randrange(300)}"
+        return replace(
+            old, words=(*old.words, word), weights=(*old.weights, 2.0), shown=(*old.shown, "W")
+        )
+    if choice == 1 and old.words:
+        return replace(old, words=old.words[1:], weights=old.weights[1:], shown=old.shown[1:])
+    if choice == 2:
+        return replace(old, facets=(*old.facets[:1], f"s:svc{rng.randrange(30)}"))
+    return replace(old, weights=tuple(w * 0.5 for w in old.weights))
+
+
+def test_a_reranking_after_edits_equals_one_from_scratch() -> None:
+    rng = random.Random(11)
+    docs = [_random_doc(rng, f"pm-{n:04d}") for n in range(400)]
+    ranking = Ranking.of(docs)
+    partial = voted = 0
+    for step in range(40):
+        edited = rng.sample(range(len(docs)), rng.choice([1, 1, 1, 2, 5]))
+        for number in edited:
+            docs[number] = _edit(rng, docs[number])
+        if step % 10 == 9:  # the next build reads the ranking back from the build cache
+            ranking = pickle.loads(pickle.dumps(ranking))
+        ranking = ranking.rerank(docs)
+        assert ranking.related == compute_related(docs), f"step {step}"
+        partial += ranking.scored < len(docs)
+        voted += ranking.voted
+    assert partial > 20, "most single edits should recompute only some lists"
+    assert voted < 40 * len(docs) / 4, "most lists should keep their candidates"
+    again = ranking.rerank(docs)  # unchanged features: nothing to compute
+    assert (again.voted, again.scored, again.related) == (0, 0, ranking.related)
+
+
+def test_a_reranking_after_an_addition_removal_or_rename_equals_one_from_scratch() -> None:
+    rng = random.Random(12)
+    docs = [_random_doc(rng, f"pm-{n:04d}") for n in range(200)]
+    ranking = Ranking.of(docs)
+    changes = [
+        [*docs, _random_doc(rng, "pm-0500")],
+        docs[1:],
+        [replace(docs[0], id="pm-9999"), *docs[1:]],
+    ]
+    for changed in changes:
+        again = ranking.rerank(changed)
+        assert again.related == compute_related(changed)
+        assert again.voted == again.scored == len(changed)

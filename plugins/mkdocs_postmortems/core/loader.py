@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -218,6 +220,11 @@ def refuse_unsafe(root: Path, file: Path, ident: str) -> Rejected | None:
     Links to folders, broken links, links out of `root` and pipes or devices are refused:
     reading a pipe would hang the build, and publishing a link would publish its target.
     """
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(file.lstat().st_mode):
+            # A plain file, not a link: `iter_source_files` enters no linked folder, so it is
+            # under `root` (one system call where the checks below take several per file).
+            return None
     relative = file.relative_to(root).as_posix()
 
     def refuse(message: str, hint: str) -> Rejected:

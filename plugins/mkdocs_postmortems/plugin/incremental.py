@@ -27,11 +27,11 @@ from mkdocs.structure.files import File
 class TrackedFile(File):
     """A generated page that is modified only when its digest differs from the last build's."""
 
-    unchanged = False  # set once the page's digest is known to be the previous build's
+    unchanged = False  # set once the page's digest is the previous build's and its HTML is there
 
     def is_modified(self) -> bool:
         """Return whether a dirty build must render this page again."""
-        return not self.unchanged or not Path(self.abs_dest_path).is_file()
+        return not self.unchanged
 
 
 class PageDigests:
@@ -48,7 +48,8 @@ class PageDigests:
     def mark(self, file: TrackedFile, page_digest: str) -> None:
         """Record the digest of `file`'s page and whether it is the previous build's."""
         self.current[file.src_uri] = page_digest
-        file.unchanged = self.previous.get(file.src_uri) == page_digest
+        same = self.previous.get(file.src_uri) == page_digest
+        file.unchanged = same and Path(file.abs_dest_path).is_file()
 
     def commit(self) -> None:
         """The build succeeded: its digests are what the next build compares with."""

@@ -15,8 +15,9 @@ neither estimates costs, each takes the next page from its own end.
 
 What keeps it safe:
 
-- it forks only on Linux, from a process with one thread (so never under `mkdocs serve`,
-  whose rebuilds run beside the server's threads), for a non-dirty build in which no other
+- it forks only where `forkmap.fork_allowed` says a process may (Linux, one thread, never
+  under `mkdocs serve`, whose rebuilds run beside the server's threads), for a non-dirty
+  build in which no other
   plugin changes a page's source, Markdown or HTML and no extension reads other files
   (`rendered.changes_pages`): then a page's conversion depends only on the state at the fork;
 - the worker never returns into MkDocs: it ends with `os._exit`, writes no file and prints
@@ -37,7 +38,6 @@ import os
 import pickle
 import signal
 import struct
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,6 +48,7 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from .forkmap import fork_allowed
 from .rendered import Rendered, changes_pages
 
 log = get_plugin_logger("postmortems")
@@ -92,12 +93,10 @@ def unavailable(
     config: MkDocsConfig, owner: object, *, command: str | None, dirty: bool
 ) -> str | None:
     """Return why the pages of this build cannot be converted in a worker (None: they can)."""
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return "this platform starts processes without fork"
-    if command == "serve" or dirty:
-        return "serve and dirty builds stay in one process"
-    if threading.active_count() > 1:
-        return "other threads are running, forking would be unsafe"
+    if not fork_allowed(command):
+        return "this process may not fork (mkdocs serve, other threads, or not Linux)"
+    if dirty:
+        return "a dirty build converts few pages"
     if changes_pages(config, owner, ("pre_page", "page_read_source")):
         return "another plugin or extension takes part in converting pages"
     return None

@@ -1,12 +1,16 @@
-"""Keep the Whoosh index of a site in a crash-safe cache folder, reused across builds.
+"""Keep the Whoosh index of a site in a crash-safe cache folder, reused across searches.
 
-The index lives in a cache folder (never in the docs or site folders: Whoosh stores pickles).
-Each update writes a complete new *generation* folder and then switches the `CURRENT` pointer
-file atomically, so a process killed at any point leaves the previous generation intact, and a
-search running while a build writes keeps reading the generation it opened. A generation holds
-the Whoosh index, the related-incident features and lists, and a manifest (path -> id and file
-digest, plus a checksum of every other file of the generation), so a truncated, overwritten or
-half-written (power cut) generation is detected and rebuilt instead of trusted.
+The CLI's `search` and `similar` bring the index up to date before reading it (`refresh`
+parses only changed files); the site build does not write it (the site's search uses the
+compact data of `views.search_page`, and the plugin ranks related incidents itself). The index
+lives in a cache folder (never in the docs or site folders: Whoosh stores pickles). Each update
+writes a complete new *generation* folder and then switches the `CURRENT` pointer file
+atomically, so a process killed at any point leaves the previous generation intact, and a
+search running while another command writes keeps reading the generation it opened. A
+generation holds the Whoosh index, the related-incident features and lists, and a manifest
+(path -> id and file digest, plus a checksum of every other file of the generation), so a
+truncated, overwritten or half-written (power cut) generation is detected and rebuilt instead
+of trusted.
 """
 
 from __future__ import annotations
@@ -172,7 +176,7 @@ class SearchIndex:
     # -- writing ---------------------------------------------------------------------------
 
     def update(self, records: Sequence[Postmortem], progress: Progress | None = None) -> Update:
-        """Bring the index in line with `records` (a build's catalog); reuse unchanged files."""
+        """Bring the index in line with `records` (a loaded catalog); reuse unchanged files."""
         started = time.perf_counter()
         by_path = {pm.path: pm for pm in records}
         wanted = {pm.path: pm.digest for pm in records}

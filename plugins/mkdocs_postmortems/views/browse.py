@@ -240,23 +240,29 @@ def _stats_markdown(
     return "".join(parts)
 
 
+def listing_cells(pm: Postmortem) -> dict[str, Markup]:
+    """Return the cells of `pm`'s row in a listing table that do not depend on the page."""
+    return {
+        "date": escape(pm.date.isoformat()),
+        "title": escape(pm.title),
+        "severity": escape(pm.severity or "unknown"),
+        "severity_class": escape(css_class(pm.severity or "unknown")),
+        "services": escape(", ".join(pm.services)),
+        "resolve": escape(format_duration(pm.time_to_resolve)),
+        "root_cause": render_inline(shorten(pm.root_cause, sentence=True)),
+    }
+
+
 def listing_rows(
-    rows: Iterable[Postmortem], url_for: Callable[[Postmortem], str]
+    rows: Iterable[Postmortem],
+    url_for: Callable[[Postmortem], str],
+    cells: Callable[[Postmortem], dict[str, Markup]] = listing_cells,
 ) -> list[dict[str, Markup]]:
-    """Return the rows of a listing page's incident table, every value escaped."""
-    return [
-        {
-            "date": escape(pm.date.isoformat()),
-            "url": escape(url_for(pm)),
-            "title": escape(pm.title),
-            "severity": escape(pm.severity or "unknown"),
-            "severity_class": escape(css_class(pm.severity or "unknown")),
-            "services": escape(", ".join(pm.services)),
-            "resolve": escape(format_duration(pm.time_to_resolve)),
-            "root_cause": render_inline(shorten(pm.root_cause, sentence=True)),
-        }
-        for pm in rows
-    ]
+    """Return the rows of a listing page's incident table, every value escaped.
+
+    An incident is listed on many pages (its tags, services, factors, year...): `cells` may
+    return the page-independent cells it computed for an earlier page."""
+    return [{**cells(pm), "url": escape(url_for(pm))} for pm in rows]
 
 
 def _catalog_query(kind: FacetKind, name: str) -> str:

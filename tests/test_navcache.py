@@ -1,0 +1,96 @@
+"""Pages outside the navigation share one drawing of it, and every page stays byte for byte
+what the theme draws without the shortcut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from mkdocs_postmortems.plugin.navcache import PARTIALS, _material_templates
+from synthetic import write_synthetic
+
+
+def _site(
+    root: Path, *, directory_urls: bool, own_partials: dict[str, str] | None
+) -> tuple[int, int]:
+    """Build a site of synthetic postmortems and a nested nav; return how many pages reused
+    a drawing of the navigation and how many drew one."""
+    write_synthetic(root / "postmortems", 40, seed=3)
+    docs = root / "docs"
+    (docs / "guide" / "deep").mkdir(parents=True)
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    (docs / "guide" / "index.md").write_text("# Guide\n", encoding="utf-8")
+    (docs / "guide" / "deep" / "page.md").write_text("# Deep\n\n## Part\n", encoding="utf-8")
+    (docs / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    theme: dict[str, object] = {
+        "name": "material",
+        "font": False,
+        "logo": "logo.svg",
+        "features": ["navigation.tabs", "navigation.indexes"],
+    }
+    if own_partials is not None:
+        overrides = root / "overrides"
+        for name, text in own_partials.items():
+            (overrides / name).parent.mkdir(parents=True, exist_ok=True)
+            (overrides / name).write_text(text, encoding="utf-8")
+        theme["custom_dir"] = "overrides"
+    settings = {
+        "site_name": "Navigation",
+        "repo_url": "https://example.com/kb",
+        "use_directory_urls": directory_urls,
+        "theme": theme,
+        "nav": [
+            {"Home": "index.md"},
+            {"Guide": ["guide/index.md", {"Deep": "guide/deep/page.md"}]},
+            {"Catalog": "catalog.md"},
+            {"Browse": [{"Tags": "browse/tags/index.md"}, {"Years": "browse/years/index.md"}]},
+            {"Elsewhere": "https://example.org/runbooks"},
+        ],
+        "plugins": [
+            "search",
+            {"postmortems": {"build_date": "2024-06-01", "lint_on_build": False}},
+        ],
+    }
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(root / "site"))
+    build(config)
+    navigation = config.plugins["postmortems"]._navigation
+    return navigation.hits, navigation.misses
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+
+
+def _material_copies() -> dict[str, str]:
+    """Material's own navigation partials, copied as a site's custom_dir would hold them."""
+    folder = _material_templates()
+    return {name: (folder / name).read_text(encoding="utf-8") for name in PARTIALS}
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_reused_navigation_is_what_the_theme_draws(tmp_path: Path, directory_urls: bool) -> None:
+    hits, misses = _site(tmp_path / "cached", directory_urls=directory_urls, own_partials=None)
+    # The same partials from a custom_dir turn the shortcut off: the reference drawing.
+    copies = _material_copies()
+    assert _site(tmp_path / "drawn", directory_urls=directory_urls, own_partials=copies) == (0, 0)
+    # Pages outside the navigation share a drawing per set of relative links.
+    assert hits > 40 > misses > 0
+    cached, reference = _pages(tmp_path / "cached" / "site"), _pages(tmp_path / "drawn" / "site")
+    assert cached.keys() == reference.keys()
+    different = [name for name in cached if cached[name] != reference[name]]
+    assert different == []
+
+
+def test_a_custom_navigation_partial_is_drawn_for_every_page(tmp_path: Path) -> None:
+    partial = '<nav class="own">{{ page.title | e }} at {{ page.url | e }}</nav>\n'
+    own = {"partials/nav.html": partial}
+    assert _site(tmp_path, directory_urls=True, own_partials=own) == (0, 0)
+    site = tmp_path / "site"
+    incident = next((site / "postmortems").glob("*/index.html"))
+    html = incident.read_text(encoding="utf-8")
+    assert f"at postmortems/{incident.parent.name}/</nav>" in html
