@@ -54,7 +54,7 @@ from .rendered import Rendered, changes_pages
 log = get_plugin_logger("postmortems")
 
 # A page the worker has started and not finished after this long is converted by the build
-# (the slowest page of a 10,000-postmortem site converts in a few seconds).
+# (far beyond any page measured: the slowest listing page of 1,000 postmortems takes ~1 s).
 STALL_S = 60.0
 # With `workers: auto`, a build with less Markdown than this to convert (about 0.5 s of
 # conversion on one core; 1,000 postmortems have 8 million characters) does not fork: the
