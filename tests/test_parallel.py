@@ -57,12 +57,14 @@ EPOCH = "1717200000"
 
 @dataclass(frozen=True)
 class Build:
-    """One build of a site: its folder, exit status, log and the processes that converted."""
+    """One build of a site: its folder, exit status, log and the processes that converted
+    and built pages."""
 
     site: Path
     returncode: int
     log: str
     converters: set[str]
+    builders: set[str]
 
     def lines(self) -> list[str]:
         """Return the log without timings and folders, which differ between any two builds."""
@@ -87,6 +89,7 @@ def _variant(config: Path, workers: int, **plugin: object) -> Path:
                 }
             }
     data["markdown_extensions"] = [*data.get("markdown_extensions", []), "worker_probe"]
+    data["hooks"] = [*data.get("hooks", []), str(TESTS / "worker_probe.py")]
     variant = config.with_name(f"mkdocs-workers-{workers}.yml")
     variant.write_text(yaml.safe_dump(data), encoding="utf-8")
     return variant
@@ -94,11 +97,13 @@ def _variant(config: Path, workers: int, **plugin: object) -> Path:
 
 def _build(config: Path, site: Path, *flags: str, fail: str = "") -> Build:
     probe = site.with_name(site.name + "-converters.txt")
+    built = site.with_name(site.name + "-builders.txt")
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
         "SOURCE_DATE_EPOCH": EPOCH,
         "PM_PROBE_LOG": str(probe),
+        "PM_BUILDER_LOG": str(built),
         "PM_PROBE_FAIL": fail,
     }
     command = [sys.executable, "-c", DRIVER, "build", "-f", str(config), "-d", str(site), *flags]
@@ -107,8 +112,11 @@ def _build(config: Path, site: Path, *flags: str, fail: str = "") -> Build:
     )
     assert "driver: no child process left" in proc.stderr, proc.stderr[-3000:]
     assert "driver: 1 thread(s)" in proc.stderr
-    converters = set(probe.read_text(encoding="utf-8").split()) if probe.exists() else set()
-    return Build(site, proc.returncode, proc.stdout + proc.stderr, converters)
+    converters, builders = (
+        set(path.read_text(encoding="utf-8").split()) if path.exists() else set()
+        for path in (probe, built)
+    )
+    return Build(site, proc.returncode, proc.stdout + proc.stderr, converters, builders)
 
 
 def _both(config: Path, *flags: str, fail: str = "", **plugin: object) -> tuple[Build, Build]:
@@ -123,8 +131,9 @@ def _assert_same(serial: Build, parallel: Build) -> None:
     assert (serial.site / "index.html").exists()
     assert site_differences(serial.site, parallel.site) == []
     assert serial.lines() == parallel.lines()
-    assert len(serial.converters) == 1
-    assert len(parallel.converters) == 2  # the build and its worker
+    assert len(serial.converters) == len(serial.builders) == 1
+    # The build and its workers: one converting pages, then one building them.
+    assert len(parallel.converters) == len(parallel.builders) == 2
 
 
 LINKING = """\
@@ -196,10 +205,10 @@ def test_the_repository_site_is_identical(tmp_path: Path) -> None:
     assert parallel.returncode == 0
 
 
-@pytest.mark.parametrize("failure", ["raise", "exit"])
+@pytest.mark.parametrize("failure", ["raise", "exit", "raise-build", "exit-build"])
 def test_a_failing_worker_leaves_its_pages_to_the_build(tmp_path: Path, failure: str) -> None:
     serial, parallel = _both(_synthetic(tmp_path, 10), fail=failure)
-    # The worker started (the probe saw it) and the build converted its pages instead.
+    # The worker started (the probe saw it) and the build converted or built its pages instead.
     _assert_same(serial, parallel)
 
 
@@ -211,7 +220,8 @@ def test_a_small_site_stays_in_one_process(tmp_path: Path) -> None:
     build = _build(config, tmp_path / "site", "--verbose")
     reason = r"converting every page in the build process: [\d,]+ characters of Markdown to"
     assert re.search(reason, build.log)
-    assert len(build.converters) == 1
+    assert re.search(r"building every page in the build process: \d+ pages of its own", build.log)
+    assert len(build.converters) == len(build.builders) == 1
 
 
 def test_serve_dirty_builds_and_threads_keep_one_process(tmp_path: Path) -> None:

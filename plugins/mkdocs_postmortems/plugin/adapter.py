@@ -89,6 +89,8 @@ from .forkmap import ForkMap, fork_allowed
 from .incremental import PageDigests, TrackedFile
 from .navcache import NavigationCache
 from .parallel import AUTO_MIN_MARKDOWN, Worker, cores, start, unavailable
+from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
+from .render_share import Pages as SharedPages
 from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
@@ -194,7 +196,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._command: str | None = None  # None: built without MkDocs' command line
-        self._worker: Worker | None = None
+        self._worker: Worker | None = None  # converts pages (parallel)
+        self._builder: Worker | None = None  # builds pages through the theme (render_share)
+        self._shared: SharedPages | None = None
         self._mapper = ForkMap(enabled=False)
         self._serving = False
         self._saved = False
@@ -617,6 +621,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        if self._builder is not None:
+            self._builder.close()
+            self._builder = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
         """Point the edit button of an incident (or problems) page at its file in the repository."""
@@ -646,6 +656,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._rendered.keep(page, html, links_in_digest=False)
         return html
 
+    # Last, so a worker building pages starts from what every other plugin made of the theme.
+    @event_priority(-100)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """Stop the worker (every page is converted); keep the theme's environment; tell every
         page where the search page is (or none); draw the navigation once for the pages outside
@@ -665,7 +677,49 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             files.get_file_from_path(self.options.search_page) if self.options.search_page else None
         )
         env.globals["pm_search_page"] = page.url if page is not None else ""
+        if self.config.enabled:
+            self._start_builder(config, files, env)
         return env
+
+    def _start_builder(self, config: MkDocsConfig, files: Files, env: Any) -> None:
+        """Start building the plugin's pages through the theme in a worker, where that pays."""
+        workers = self.options.workers
+        if workers == 0 or self._nav is None:
+            return
+        reason = unavailable(config, self, command=self._command, dirty=self._dirty)
+        if reason is None and not shares_rendering(config, self):
+            reason = "another plugin reads the built pages"
+        if reason is None and workers == "auto" and cores() < 2:
+            reason = "one processor"
+        own = [
+            file.page
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if file.page is not None
+            and (file.src_uri in self._incidents or file.src_uri in self._generated)
+        ]
+        if reason is None and workers == "auto" and len(own) < AUTO_MIN_PAGES:
+            reason = f"{plural(len(own), 'page')} of its own"
+        if reason is not None:
+            log.debug(f"building every page in the build process: {reason}")
+            return
+        shared = SharedPages(own)
+        env.globals["pm_built_elsewhere"] = lambda page: page.file.src_uri in shared.elsewhere
+        env.globals["pm_template_of"] = shared.template_of
+
+        def prepare() -> None:
+            # In the worker: build each page with its own template, as a build in one process.
+            shared.restore_templates(own)
+            shared.close()
+            self._builder = self._shared = None
+
+        job = builder(config, files, self._nav, env)
+        uris = [page.file.src_uri for page in own]
+        self._builder = start(config, files, uris, prepare, job)
+        if self._builder is None:
+            shared.restore_templates(own)
+            shared.close()
+        else:
+            self._shared = shared
 
     # Before the search plugins (priority 0) index the page, so they see the search block.
     @event_priority(50)
@@ -680,6 +734,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             terms = search_terms(self.catalog, pm.id)
             block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
             page.content = (page.content or "") + block
+        if self._builder is not None and self._shared is not None and self._builder.claim(page):
+            # The worker process built this page (render_share): log what it logged there.
+            self._builder.restore(page, self._files)
+            self._shared.elsewhere.add(uri)
+            return context
         data = self._page_data(uri, page.url)
         if data is not None:
             context[data[0]] = data[1]  # type: ignore[literal-required]
@@ -761,6 +820,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
+        self._stop_worker()  # every page is built: the worker has ended
         self._restore_gc()
         if not self.config.enabled:
             return

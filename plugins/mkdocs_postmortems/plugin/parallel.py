@@ -212,12 +212,22 @@ class Worker:
             self._failed[index] = payload.decode("utf-8", "replace")
 
 
-def start(
-    config: MkDocsConfig, files: Files, uris: Sequence[str], prepare: Callable[[], None]
-) -> Worker | None:
-    """Fork a worker converting the pages of `uris`; `prepare` runs first in the worker.
+Job = Callable[["File", "Sink"], object]
+"""What the worker does with one page: returns what the build's `Worker.restore` puts back
+(an object with a `restore(page, files)` method), recording its log records in the sink."""
 
-    Return None (the build converts every page) if the process cannot be forked.
+
+def start(
+    config: MkDocsConfig,
+    files: Files,
+    uris: Sequence[str],
+    prepare: Callable[[], None],
+    job: Job | None = None,
+) -> Worker | None:
+    """Fork a worker doing `job` (by default: converting) for the pages of `uris`; `prepare`
+    runs first in the worker.
+
+    Return None (the build does every page itself) if the process cannot be forked.
     """
     read_fd, write_fd = os.pipe()
     progress = mmap.mmap(-1, _PROGRESS.size)
@@ -232,7 +242,8 @@ def start(
     if pid == 0:  # pragma: no cover - the worker; coverage does not follow forks
         try:
             os.close(read_fd)
-            _work(config, files, uris, progress, write_fd, prepare)
+            convert: Job = lambda file, sink: _convert(file, config, files, sink)  # noqa: E731
+            _work(files, uris, progress, write_fd, prepare, job or convert)
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -240,19 +251,19 @@ def start(
 
 
 def _work(
-    config: MkDocsConfig,
     files: Files,
     uris: Sequence[str],
     progress: mmap.mmap,
     fd: int,
     prepare: Callable[[], None],
+    job: Job,
 ) -> None:
-    """Convert the pages of `uris` from the last, until the build has taken the next one."""
+    """Do `job` for the pages of `uris` from the last, until the build has taken the next one."""
     # Objects from before the fork are shared with the build until written: keep the
     # collector from writing to all of them.
     gc.freeze()
     prepare()
-    sink = _Sink()
+    sink = Sink()
     # Every record of the worker goes to the sink, none to the build's handlers.
     logging.Logger.handle = lambda _logger, record: sink.keep(record)  # type: ignore[method-assign,assignment]
     for index in reversed(range(len(uris))):
@@ -262,15 +273,14 @@ def _work(
         file = files.get_file_from_path(uris[index])
         try:
             assert file is not None
-            converted = _convert(file, config, files, sink)
-            payload = pickle.dumps(converted, pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(job(file, sink), pickle.HIGHEST_PROTOCOL)
         except Exception as error:
             _send(fd, index, _FAILED, f"{type(error).__name__}: {error}".encode())
         else:
             _send(fd, index, _DONE, payload)
 
 
-def _convert(file: File, config: MkDocsConfig, files: Files, sink: _Sink) -> Converted:
+def _convert(file: File, config: MkDocsConfig, files: Files, sink: Sink) -> Converted:
     """Do what MkDocs' build does to read and convert the page of `file`."""
     page = file.page if file.page is not None else Page(None, file, config)
     config._current_page = page
@@ -295,7 +305,7 @@ def _convert(file: File, config: MkDocsConfig, files: Files, sink: _Sink) -> Con
     )
 
 
-class _Sink:
+class Sink:
     """Where the worker's log records go: kept while a conversion is recorded, else dropped."""
 
     def __init__(self) -> None:
