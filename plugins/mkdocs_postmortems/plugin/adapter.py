@@ -280,7 +280,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return files
         self._files = files
         self._cache.begin()
-        self._mapper = ForkMap(fork_allowed(self._command))
+        workers = self.options.workers
+        self._mapper = ForkMap(
+            workers != 0 and fork_allowed(self._command) and (workers == 1 or cores() > 1)
+        )
         self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
