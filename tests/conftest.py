@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import logging
 import os
 import sys
@@ -153,6 +154,17 @@ def build_site(tmp_path: Path) -> Iterator[BuildSite]:
 
     yield run
     logger.removeHandler(handler)
+
+
+def site_differences(first: Path, second: Path) -> list[str]:
+    """Return the files that are missing from one site or differ in their bytes."""
+    files_a = {p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file()}
+    different = sorted(files_a ^ files_b)
+    for name in sorted(files_a & files_b):
+        if not filecmp.cmp(first / name, second / name, shallow=False):
+            different.append(name)
+    return different
 
 
 class TextOf(HTMLParser):

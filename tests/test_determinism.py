@@ -7,7 +7,6 @@ SOURCE_DATE_EPOCH fixes the dates MkDocs writes (sitemap.xml and its gzip header
 
 from __future__ import annotations
 
-import filecmp
 import os
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, site_differences
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate
@@ -41,23 +40,12 @@ def _build(config: Path, site: Path, hash_seed: str) -> None:
     )
 
 
-def _differences(first: Path, second: Path) -> list[str]:
-    """Return the files that are missing from one site or differ in their bytes."""
-    files_a = {p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()}
-    files_b = {p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file()}
-    different = sorted(files_a ^ files_b)
-    for name in sorted(files_a & files_b):
-        if not filecmp.cmp(first / name, second / name, shallow=False):
-            different.append(name)
-    return different
-
-
 def _assert_identical(config: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     _build(config, first, "1")
     _build(config, second, "2")
     assert (first / "index.html").exists()
-    assert _differences(first, second) == []
+    assert site_differences(first, second) == []
     shutil.rmtree(first)
     shutil.rmtree(second)
 
@@ -90,4 +78,4 @@ def test_differences_are_detected(tmp_path: Path) -> None:
     (first / "x" / "page.html").write_text("one", encoding="utf-8")
     (second / "x" / "page.html").write_text("two", encoding="utf-8")
     (second / "extra.xml").write_text("", encoding="utf-8")
-    assert _differences(first, second) == ["extra.xml", "x/page.html"]
+    assert site_differences(first, second) == ["extra.xml", "x/page.html"]

@@ -80,6 +80,7 @@ def test_env_tags_and_inherit_are_read_as_mkdocs_reads_them(
         ("vocabularies: {sevrity: [P1]}", "unknown vocabulary 'sevrity'"),
         ("recurrence_window: -3", "recurrence_window must be a number of days"),
         ("related: lots", "related"),
+        ("workers: 2", "workers"),
     ],
 )
 def test_unusable_options_exit_2_with_the_message(

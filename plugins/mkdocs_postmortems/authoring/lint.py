@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..core.cache import BuildCache, fingerprint
+from ..core.cache import BuildCache, Mapper, fingerprint, serial_map
 from ..core.catalog import Catalog
 from ..core.model import PLACEHOLDER, Postmortem
 from ..core.problems import Level, Problem
@@ -483,22 +483,31 @@ CORE_RULES: dict[str, str] = {
 }
 
 
-def run_rules(catalog: Catalog, ctx: Context, cache: BuildCache | None = None) -> list[Finding]:
+def run_rules(
+    catalog: Catalog,
+    ctx: Context,
+    cache: BuildCache | None = None,
+    mapper: Mapper[Postmortem, list[Finding]] = serial_map,
+) -> list[Finding]:
     """Return the findings of the lint rules (not the loading checks) for every postmortem.
 
     With a `cache`, the findings of the rules that read only the postmortem are reused for a
-    file whose content, vocabularies and lint settings are unchanged.
+    file whose content, vocabularies and lint settings are unchanged; the others are computed
+    through `mapper`.
     """
     settings = fingerprint(sorted(catalog.settings.vocabularies.items()), ctx.config)
+    own = functools.partial(_file_findings, ctx=ctx)
+    if cache is None:
+        per_file = mapper(own, list(catalog))
+    else:
+        items = [(pm.path, pm.digest + settings, pm) for pm in catalog if pm.digest]
+        kept = iter(cache.get_or_compute_all("lint", items, own, mapper))
+        per_file = [next(kept) if pm.digest else own(pm) for pm in catalog]
     findings: list[Finding] = []
-    for pm in catalog:
-        if cache is None or not pm.digest:
-            findings += _file_findings(pm, ctx)
-        else:
-            digest = pm.digest + settings
-            compute = functools.partial(_file_findings, pm, ctx)
-            findings += cache.get_or_compute("lint", pm.path, digest, compute)
-        findings += _findings(pm, ctx, [rule for rule in RULES if rule.reads_files])
+    reading = [rule for rule in RULES if rule.reads_files]
+    for pm, found in zip(catalog, per_file, strict=True):
+        findings += found
+        findings += _findings(pm, ctx, reading)
     return sorted(findings, key=_order)
 
 

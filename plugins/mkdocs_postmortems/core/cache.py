@@ -28,9 +28,9 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 FORMAT_VERSION = 1  # bump when what is cached changes shape
 FILE_NAME = "build-cache.pickle"
@@ -38,6 +38,17 @@ ABANDONED_AFTER_S = 600  # a temporary file this old was left by a writer that d
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R")
+
+Mapper = Callable[[Callable[[A], R], Sequence[A]], list[R]]
+"""Something that applies a function to every item, like `list(map(...))`: the plugin passes
+one that shares the work with a second process (`plugin.forkmap`)."""
+
+
+def serial_map(function: Callable[[A], R], items: Sequence[A]) -> list[R]:
+    """Apply `function` to every item in this process."""
+    return [function(item) for item in items]
 
 
 def code_digest(package: Path = PACKAGE_DIR) -> str:
@@ -82,6 +93,29 @@ class BuildCache:
         self.store(space, key, digest, value)
         return value
 
+    def get_or_compute_all(
+        self,
+        space: str,
+        items: Sequence[tuple[Hashable, str, A]],
+        compute: Callable[[A], T],
+        mapper: Mapper[A, T] = serial_map,
+    ) -> list[T]:
+        """Return the value of each (key, digest, argument), computing the misses through
+        `mapper` (`compute` of the argument) and storing them."""
+        values: list[T | None] = []
+        missing: list[int] = []
+        for key, digest, _ in items:
+            found = self.lookup(space, key, digest)
+            if found is None:
+                missing.append(len(values))
+            values.append(found)
+        computed = mapper(compute, [items[index][2] for index in missing])
+        for index, value in zip(missing, computed, strict=True):
+            key, digest, _ = items[index]
+            self.store(space, key, digest, value)
+            values[index] = value
+        return cast("list[T]", values)  # every miss is filled in now
+
     def lookup(self, space: str, key: Hashable, digest: str) -> Any | None:
         """Return the value stored for `key` if it was computed for `digest`, else None."""
         self.keep(space, key)
@@ -91,6 +125,11 @@ class BuildCache:
             return found[1]
         self.misses += 1
         return None
+
+    def holds(self, space: str, key: Hashable, digest: str) -> bool:
+        """Return whether `key` has a value for `digest`, without counting or keeping it."""
+        found = self._entries.get(space, {}).get(key)
+        return found is not None and found[0] == digest
 
     def store(self, space: str, key: Hashable, digest: str, value: object) -> None:
         """Keep `value` as what `key` is for `digest`."""

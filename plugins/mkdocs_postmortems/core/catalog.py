@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from .cache import BuildCache, fingerprint
+from .cache import BuildCache, Mapper, fingerprint, serial_map
 from .loader import (
     LoadResult,
     Rejected,
@@ -24,6 +24,7 @@ from .problems import Level, Problem, did_you_mean
 from .vocabulary import DEFAULT_VOCABULARIES, Term, Vocabularies
 
 MARKDOWN_SUFFIX = ".md"
+RECORDS = "record"  # the build cache's space for parsed files
 
 
 @dataclass(frozen=True)
@@ -99,43 +100,50 @@ def build_catalog(
     return Catalog(tuple(records), tuple(sorted(rejected, key=lambda r: r.path)), assets, settings)
 
 
-def load_catalog(root: Path, settings: Settings, cache: BuildCache | None = None) -> Catalog:
+def load_catalog(
+    root: Path,
+    settings: Settings,
+    cache: BuildCache | None = None,
+    mapper: Mapper[tuple[bytes, str, Vocabularies], LoadResult] = serial_map,
+) -> Catalog:
     """Read every file under `root` into a catalog; nothing is skipped without a report.
 
     With a `cache`, a file whose bytes and vocabularies are those of a previous load is not
-    parsed again.
+    parsed again. The files to parse are parsed through `mapper`.
     """
     if not root.is_dir():
         return Catalog((), settings=settings)
-    loaded: list[Postmortem | Rejected] = []
+    loaded: list[LoadResult | None] = []
     assets: list[str] = []
     vocabularies = fingerprint(sorted(settings.vocabularies.items()))
+    to_parse: list[tuple[int, str, bytes, str]] = []  # position, path, bytes, digest
     for file in iter_source_files(root):
         if file.suffix.lower() == MARKDOWN_SUFFIX:
-            loaded.append(_load(root, file, settings, cache, vocabularies))
+            source = read_source(root, file)
+            if isinstance(source, Rejected):
+                loaded.append(source)
+                continue
+            path, raw = source
+            digest = hashlib.sha256(raw).hexdigest() + vocabularies
+            found = cache.lookup(RECORDS, path, digest) if cache is not None else None
+            if found is None:
+                to_parse.append((len(loaded), path, raw, digest))
+            loaded.append(found)
         elif (refused := refuse_unsafe(root, file, page_id(file.name))) is not None:
             # An asset linking out of the folder would publish its target with the site.
             loaded.append(refused)
         else:
             assets.append(file.relative_to(root).as_posix())
-    return build_catalog(loaded, settings, tuple(assets))
+    jobs = [(raw, path, settings.vocabularies) for _, path, raw, _ in to_parse]
+    for (position, path, _, digest), result in zip(to_parse, mapper(_parse, jobs), strict=True):
+        loaded[position] = result
+        if cache is not None:
+            cache.store(RECORDS, path, digest, result)
+    return build_catalog([r for r in loaded if r is not None], settings, tuple(assets))
 
 
-def _load(
-    root: Path, file: Path, settings: Settings, cache: BuildCache | None, vocabularies: str
-) -> LoadResult:
-    source = read_source(root, file)
-    if isinstance(source, Rejected):
-        return source
-    path, raw = source
-
-    def parse() -> LoadResult:
-        return load_bytes(raw, path, settings.vocabularies)
-
-    if cache is None:
-        return parse()
-    digest = hashlib.sha256(raw).hexdigest() + vocabularies
-    return cache.get_or_compute("record", path, digest, parse)
+def _parse(job: tuple[bytes, str, Vocabularies]) -> LoadResult:
+    return load_bytes(*job)
 
 
 def _drop_duplicate_ids(records: list[Postmortem]) -> tuple[list[Postmortem], list[Rejected]]:

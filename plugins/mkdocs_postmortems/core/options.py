@@ -16,6 +16,8 @@ from typing import Any
 from .vocabulary import Vocabularies, merge_vocabularies
 
 DEFAULT_RECURRENCE_WINDOW = 90
+# `workers`: auto (a worker process on sites where it pays), 0 (none), 1 (one, on any site).
+WORKERS: tuple[str | int, ...] = ("auto", 0, 1)
 
 
 class OptionsError(ValueError):
@@ -44,6 +46,7 @@ class Options:
     related: int = 5
     follow_up_ages: Mapping[str, Any] | None = None
     import_severity: Mapping[str, str] = field(default_factory=dict)
+    workers: str | int = "auto"
     # Site facts (from mkdocs.yml itself, not the plugin's section).
     config_dir: Path = field(default_factory=Path)
     docs_dir: Path = field(default_factory=lambda: Path("docs"))

@@ -12,7 +12,6 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -28,6 +27,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
 from ..analysis.recurrence import Recurrence, by_incident, recurrences
@@ -85,8 +85,12 @@ from ..views.search_page import (
     similar_links,
 )
 from .config import PostmortemsConfig, options_from
+from .forkmap import ForkMap, fork_allowed
 from .incremental import PageDigests, TrackedFile
 from .navcache import NavigationCache
+from .parallel import AUTO_MIN_MARKDOWN, Worker, cores, start, unavailable
+from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
+from .render_share import Pages as SharedPages
 from .rendered import RenderedPages, rendered_pages
 
 log = get_plugin_logger("postmortems")
@@ -226,6 +230,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._incident_urls: dict[str, str] = {}  # by record path, for this build's files
         self._cache = BuildCache(None, salt="")
         self._dirty = False
+        self._command: str | None = None  # None: built without MkDocs' command line
+        self._worker: Worker | None = None  # converts pages (parallel)
+        self._builder: Worker | None = None  # builds pages through the theme (render_share)
+        self._shared: SharedPages | None = None
+        self._mapper = ForkMap(enabled=False)
         self._serving = False
         self._saved = False
         self._digests = PageDigests()
@@ -244,6 +253,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         cache stays in memory; note whether rebuilds are `--dirty`."""
         self._findings = None
         self._dirty = dirty
+        self._command = command
         self._serving = command == "serve"
         self._saved = False
         self._begin_session()
@@ -313,6 +323,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._listing_cells: dict[str, dict[str, Markup]] = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
+        self._stop_worker()  # left by a build that was interrupted
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -322,14 +333,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._files = files
         self._incident_urls = {}
         self._cache.begin()
-        self.catalog = load_catalog(self.root, self.settings, self._cache)
+        workers = self.options.workers
+        self._mapper = ForkMap(
+            workers != 0 and fork_allowed(self._command) and (workers == 1 or cores() > 1)
+        )
+        self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
             context = Context(
                 self.catalog, self.lint_config, self.root, docs_dir, self.layout.prefix
             )
-            findings = run_rules(self.catalog, context, self._cache)
+            findings = run_rules(self.catalog, context, self._cache, self._mapper)
             problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
         self._settings_key = fingerprint(
@@ -464,12 +479,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         and in the build cache between builds, and reranked (see `Ranking.rerank`).
         """
         started = time.perf_counter()
-        found = [
-            self._cache.get_or_compute(
-                "features", pm.path, pm.digest + self._vocabularies_key, partial(features, pm)
-            )
-            for pm in self.catalog
-        ]
+        found = self._cache.get_or_compute_all(
+            "features",
+            [(pm.path, pm.digest + self._vocabularies_key, pm) for pm in self.catalog],
+            features,
+            self._mapper,
+        )
         previous = self._ranking
         if previous is None:
             previous = self._cache.lookup("related", "ranking", RANKING_VERSION)
@@ -638,18 +653,82 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 # The header box finds incidents in the compact search data (search.js); in
                 # Material's index their bodies would weigh tens of MB at 10,000 and flood it.
                 page.meta["search"] = {**page.meta.get("search", {}), "exclude": True}
-            body = normalize_lists(pm.body)
-            inputs = [pm.digest, self._settings_key]
-            return "" if self._rendered.reuse(page, body, inputs) else body
+            body, inputs = self._incident_markdown(pm)
+            return "" if self._converted_elsewhere(page, body, inputs) else body
         if (rejected := self._rejected.get(uri)) is not None:
             page.meta.update(
                 title=str(escape(f"Problems in {rejected.path}")),
                 template="postmortems/rejected.html",
             )
             return ""
-        if uri in self._generated and self._rendered.reuse(page, markdown, [self._files_key]):
+        if uri in self._generated and self._converted_elsewhere(page, markdown, [self._files_key]):
             return ""
         return markdown
+
+    def _incident_markdown(self, pm: Postmortem) -> tuple[str, list[object]]:
+        """Return the Markdown of `pm`'s page body, and what else its conversion depends on."""
+        return normalize_lists(pm.body), [pm.digest, self._settings_key]
+
+    def _converted_elsewhere(self, page: Page, markdown: str, inputs: list[object]) -> bool:
+        """Return whether `page`'s conversion is kept from a build or made by the worker."""
+        if self._rendered.reuse(page, markdown, inputs):
+            return True
+        return self._worker is not None and self._worker.claim(page)
+
+    # Last, so the worker and the navigation start from what every other plugin made of them.
+    @event_priority(-100)
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Keep the navigation (the pages outside it share one drawing of it, on_env); start
+        converting the plugin's pages in a worker process, where that pays."""
+        self._nav = nav
+        if self.config.enabled:
+            self._worker = self._start_worker(config, files)
+        return nav
+
+    def _start_worker(self, config: MkDocsConfig, files: Files) -> Worker | None:
+        workers = self.options.workers
+        if workers == 0:
+            return None
+        reason = unavailable(config, self, command=self._command, dirty=self._dirty)
+        if reason is None and workers == "auto" and cores() < 2:
+            reason = "one processor"
+        # In the order MkDocs converts them: the worker takes them from the end.
+        pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        sizes = {} if reason else {f.src_uri: size for f in pages if (size := self._to_convert(f))}
+        if reason is None and workers == "auto" and sum(sizes.values()) < AUTO_MIN_MARKDOWN:
+            reason = f"{sum(sizes.values()):,} characters of Markdown to convert"
+        if reason is not None:
+            log.debug(f"converting every page in the build process: {reason}")
+            return None
+        return start(config, files, list(sizes), self._become_worker)
+
+    def _to_convert(self, file: File) -> int:
+        """Return the size of the Markdown of `file` if it is the plugin's page and its
+        conversion is not kept, else 0."""
+        uri = file.src_uri
+        if (pm := self._incidents.get(uri)) is not None:
+            markdown, inputs = self._incident_markdown(pm)
+        elif uri in self._generated:
+            markdown, inputs = get_data(file.content_string)[0], [self._files_key]
+        else:
+            return 0
+        return 0 if self._rendered.holds(uri, markdown, inputs) else len(markdown) or 1
+
+    def _become_worker(self) -> None:
+        """Convert pages, in the worker process, as a build without a worker would."""
+        self._worker = None
+        self._rendered = RenderedPages(self._cache)  # the build keeps what the worker sends
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+        if self._builder is not None:
+            self._builder.close()
+            self._builder = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
         """Point the edit button of an incident (or problems) page at its file in the repository."""
@@ -665,27 +744,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         the sections that repeat its card."""
         if (kept := self._rendered.restore(page)) is not None:
             return kept
-        pm = self._incidents.get(page.file.src_uri)
+        uri = page.file.src_uri
+        converted = self._worker.restore(page, files) if self._worker is not None else None
+        if converted is not None:
+            self._rendered.keep(page, converted, links_in_digest=uri not in self._incidents)
+            return converted
+        pm = self._incidents.get(uri)
         if pm is None:
-            if page.file.src_uri in self._generated:
+            if uri in self._generated:
                 self._rendered.keep(page, html, links_in_digest=True)
             return html
         html = fold_repeated(sanitize_html(html), pm)
         self._rendered.keep(page, html, links_in_digest=False)
         return html
 
-    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
-        """Keep the navigation: the pages outside it share one drawing of it (on_env)."""
-        self._nav = nav
-        return nav
-
+    # Last, so a worker building pages starts from what every other plugin made of the theme.
+    @event_priority(-100)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the theme's environment; tell every page where the search page is (or none);
-        draw the navigation once for the pages outside it.
+        """Stop the worker (every page is converted); keep the theme's environment; tell every
+        page where the search page is (or none); draw the navigation once for the pages outside
+        it.
 
         The environment is new on every build; under `mkdocs serve` its templates are compiled
         once per session (by source checksum, so an edited template is compiled again).
         """
+        self._stop_worker()
         self._env = env
         if env.bytecode_cache is None:
             env.bytecode_cache = self._compiled.for_environment(env)
@@ -696,7 +779,49 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             files.get_file_from_path(self.options.search_page) if self.options.search_page else None
         )
         env.globals["pm_search_page"] = page.url if page is not None else ""
+        if self.config.enabled:
+            self._start_builder(config, files, env)
         return env
+
+    def _start_builder(self, config: MkDocsConfig, files: Files, env: Any) -> None:
+        """Start building the plugin's pages through the theme in a worker, where that pays."""
+        workers = self.options.workers
+        if workers == 0 or self._nav is None:
+            return
+        reason = unavailable(config, self, command=self._command, dirty=self._dirty)
+        if reason is None and not shares_rendering(config, self):
+            reason = "another plugin reads the built pages"
+        if reason is None and workers == "auto" and cores() < 2:
+            reason = "one processor"
+        own = [
+            file.page
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if file.page is not None
+            and (file.src_uri in self._incidents or file.src_uri in self._generated)
+        ]
+        if reason is None and workers == "auto" and len(own) < AUTO_MIN_PAGES:
+            reason = f"{plural(len(own), 'page')} of its own"
+        if reason is not None:
+            log.debug(f"building every page in the build process: {reason}")
+            return
+        shared = SharedPages(own)
+        env.globals["pm_built_elsewhere"] = lambda page: page.file.src_uri in shared.elsewhere
+        env.globals["pm_template_of"] = shared.template_of
+
+        def prepare() -> None:
+            # In the worker: build each page with its own template, as a build in one process.
+            shared.restore_templates(own)
+            shared.close()
+            self._builder = self._shared = None
+
+        job = builder(config, files, self._nav, env)
+        uris = [page.file.src_uri for page in own]
+        self._builder = start(config, files, uris, prepare, job)
+        if self._builder is None:
+            shared.restore_templates(own)
+            shared.close()
+        else:
+            self._shared = shared
 
     # Before the search plugins (priority 0) index the page, so they see the search block.
     @event_priority(50)
@@ -711,6 +836,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             terms = search_terms(self.catalog, pm.id)
             block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
             page.content = (page.content or "") + block
+        if self._builder is not None and self._shared is not None and self._builder.claim(page):
+            # The worker process built this page (render_share): log what it logged there.
+            self._builder.restore(page, self._files)
+            self._shared.elsewhere.add(uri)
+            return context
         data = self._page_data(uri, page.url)
         if data is not None:
             context[data[0]] = data[1]  # type: ignore[literal-required]
@@ -797,6 +927,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
+        self._stop_worker()  # every page is built: the worker has ended
         self._restore_gc()
         if not self.config.enabled:
             return
@@ -810,7 +941,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._saved = True
 
     def on_shutdown(self) -> None:
-        """Write the build cache that `mkdocs serve` rebuilds kept in memory."""
+        """Stop the worker of an interrupted build; write the build cache that `mkdocs serve`
+        rebuilds kept in memory."""
+        self._stop_worker()
         if self._serving and self.config.enabled:
             self._save_cache()
 
@@ -824,7 +957,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             )
 
     def on_build_error(self, *, error: Exception) -> None:
-        """Leave the process as the build found it."""
+        """Leave the process as the build found it: no worker, the collector's thresholds."""
+        self._stop_worker()
         self._restore_gc()
 
     def _restore_gc(self) -> None:

@@ -10,7 +10,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.utils.yaml import yaml_load
 
-from ..core.options import DEFAULTS, PLUGIN_OPTIONS, Options, OptionsError
+from ..core.options import DEFAULTS, PLUGIN_OPTIONS, WORKERS, Options, OptionsError
 
 PLUGIN_NAME = "postmortems"
 
@@ -74,6 +74,9 @@ class PostmortemsConfig(base.Config):  # type: ignore[no-untyped-call]
 
     import_severity = c.Type(dict, default={})
     """How `postmortems import` maps status-page levels, e.g. `{down: SEV1, notice: SEV4}`."""
+
+    workers = c.Choice(WORKERS, default=DEFAULTS.workers)
+    """Convert incident and listing pages in a second process: auto (where it pays), 0, or 1."""
 
 
 def options_from(plugin: PostmortemsConfig, config: MkDocsConfig) -> Options:

@@ -43,6 +43,19 @@ class Rendered:
     anchors: frozenset[str]
     title: str | None
 
+    def restore(self, page: Page) -> str:
+        """Give `page` what its conversion set, and return its HTML."""
+        page.toc = self.toc
+        page.present_anchor_ids = set(self.anchors)
+        page._title_from_render = self.title  # set by MkDocs' own conversion
+        return self.html
+
+    @classmethod
+    def of(cls, page: Page, html: str) -> Rendered:
+        """Return what the conversion of `page` (giving `html`) set."""
+        anchors = frozenset(page.present_anchor_ids or ())
+        return cls(html, page.toc, anchors, page._title_from_render)
+
 
 class RenderedPages:
     """The kept HTML of pages, by source path, for one build."""
@@ -60,7 +73,7 @@ class RenderedPages:
         if not self.enabled:
             return False
         uri = page.file.src_uri
-        key = fingerprint(markdown, uri, self._markdown, *inputs)
+        key = self._key(uri, markdown, inputs)
         found = self.cache.lookup(SPACE, uri, key)
         if isinstance(found, Rendered):
             self._reused[uri] = found
@@ -68,15 +81,17 @@ class RenderedPages:
         self._pending[uri] = key
         return False
 
+    def holds(self, uri: str, markdown: str, inputs: Sequence[object]) -> bool:
+        """Return whether the page of `uri` is kept for this `markdown` and other `inputs`."""
+        return self.enabled and self.cache.holds(SPACE, uri, self._key(uri, markdown, inputs))
+
     def restore(self, page: Page) -> str | None:
         """Put back the kept conversion of a reused page, returning its HTML (None if not)."""
         found = self._reused.pop(page.file.src_uri, None)
-        if found is None:
-            return None
-        page.toc = found.toc
-        page.present_anchor_ids = set(found.anchors)
-        page._title_from_render = found.title  # set by MkDocs' own conversion
-        return found.html
+        return None if found is None else found.restore(page)
+
+    def _key(self, uri: str, markdown: str, inputs: Sequence[object]) -> str:
+        return fingerprint(markdown, uri, self._markdown, *inputs)
 
     def keep(self, page: Page, html: str, *, links_in_digest: bool) -> None:
         """Keep `page`'s final HTML for the next build, if nothing outside its digest shapes it."""
@@ -85,15 +100,12 @@ class RenderedPages:
             return
         if not links_in_digest and _SITE_LINK.search(html):
             return
-        rendered = Rendered(
-            html, page.toc, frozenset(page.present_anchor_ids or ()), page._title_from_render
-        )
-        self.cache.store(SPACE, page.file.src_uri, key, rendered)
+        self.cache.store(SPACE, page.file.src_uri, key, Rendered.of(page, html))
 
 
 def rendered_pages(cache: BuildCache, config: MkDocsConfig, owner: object) -> RenderedPages:
     """Return the kept pages of a build of `config`, whose only page-changing plugin is `owner`."""
-    if not _reusable(config, owner):
+    if changes_pages(config, owner):
         return RenderedPages(cache)
     settings = fingerprint(
         config.markdown_extensions,
@@ -104,12 +116,14 @@ def rendered_pages(cache: BuildCache, config: MkDocsConfig, owner: object) -> Re
     return RenderedPages(cache, settings)
 
 
-def _reusable(config: MkDocsConfig, owner: object) -> bool:
-    for event in ("page_markdown", "page_content"):
+def changes_pages(config: MkDocsConfig, owner: object, events: Sequence[str] = ()) -> bool:
+    """Return whether a plugin other than `owner` changes pages' Markdown or HTML (or hooks
+    one of `events`), or a Markdown extension of `config` reads other files."""
+    for event in ("page_markdown", "page_content", *events):
         if any(
             getattr(method, "__self__", None) is not owner
             for method in config.plugins.events[event]
         ):
-            return False
+            return True
     names = [str(name) for name in config.markdown_extensions]
-    return not any(word in name for name in names for word in _READS_FILES)
+    return any(word in name for name in names for word in _READS_FILES)

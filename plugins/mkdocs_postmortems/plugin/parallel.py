@@ -1,0 +1,358 @@
+"""Convert the plugin's pages in a second process while the build converts the others.
+
+MkDocs converts every page's Markdown in one process, one page after another: at 1,000
+postmortems, incident bodies and listing pages take about 10 s of a build, on machines
+(laptops, CI runners) with two cores or more. The plugin knows its pages before MkDocs converts
+any, so at the end of `on_nav` it forks one worker. The worker runs, for the plugin's pages
+from the last one backwards, what MkDocs' build runs for a page (`on_pre_page`, reading the
+source, `on_page_markdown`, `Page.render` with the site's extensions and MkDocs' link checks,
+`on_page_content`) and sends back through a pipe what that gave: HTML, table of contents,
+anchors, title, links to anchors, and the log records of the conversion. The build goes
+forward as usual; on reaching a page the worker has converted, it converts empty Markdown and
+puts the worker's result back, logging the worker's records where MkDocs would have logged
+them (so `mkdocs build --strict` counts their warnings). Where the two meet, the worker stops:
+neither estimates costs, each takes the next page from its own end.
+
+What keeps it safe:
+
+- it forks only where `forkmap.fork_allowed` says a process may (Linux, one thread, never
+  under `mkdocs serve`, whose rebuilds run beside the server's threads), for a non-dirty
+  build in which no other
+  plugin changes a page's source, Markdown or HTML and no extension reads other files
+  (`rendered.changes_pages`): then a page's conversion depends only on the state at the fork;
+- the worker never returns into MkDocs: it ends with `os._exit`, writes no file and prints
+  nothing (its log records go to the build);
+- a page the worker could not convert (an exception, a record that cannot be sent, a crash, a
+  stall longer than `STALL_S`) is converted by the build itself, as without a worker;
+- the build kills and reaps the worker once the last page is converted or the build fails, so
+  it leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import mmap
+import os
+import pickle
+import signal
+import struct
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from .forkmap import fork_allowed
+from .rendered import Rendered, changes_pages
+
+log = get_plugin_logger("postmortems")
+
+# A page the worker has started and not finished after this long is converted by the build
+# (far beyond any page measured: the slowest listing page of 1,000 postmortems takes ~1 s).
+STALL_S = 60.0
+# With `workers: auto`, a build with less Markdown than this to convert (about 0.5 s of
+# conversion on one core; 1,000 postmortems have 8 million characters) does not fork: the
+# time it could save is of the order of what forking and handing pages over cost.
+AUTO_MIN_MARKDOWN = 500_000
+
+_FRAME = struct.Struct("<IIB")  # payload length, page index, kind
+_PROGRESS = struct.Struct("<q")  # the index after the last page the build has taken
+_STARTED, _DONE, _FAILED = 0, 1, 2
+_READ_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class Converted:
+    """What MkDocs' conversion of a page gave in the worker, after the plugin's own changes."""
+
+    rendered: Rendered
+    links_to_anchors: dict[str, dict[str, str]] | None  # by the linked page's source path
+    records: tuple[dict[str, Any], ...]  # what the conversion logged, as LogRecord fields
+
+    def restore(self, page: Page, files: Files) -> str:
+        """Give `page` what its conversion set, log what it logged; return its HTML."""
+        if self.links_to_anchors is not None:
+            page.links_to_anchors = {
+                file: dict(links)
+                for uri, links in self.links_to_anchors.items()
+                if (file := files.get_file_from_path(uri)) is not None
+            }
+        for fields in self.records:
+            record = logging.makeLogRecord(fields)
+            logging.getLogger(record.name).handle(record)
+        return self.rendered.restore(page)
+
+
+def unavailable(
+    config: MkDocsConfig, owner: object, *, command: str | None, dirty: bool
+) -> str | None:
+    """Return why the pages of this build cannot be converted in a worker (None: they can)."""
+    if not fork_allowed(command):
+        return "this process may not fork (mkdocs serve, other threads, or not Linux)"
+    if dirty:
+        return "a dirty build converts few pages"
+    if changes_pages(config, owner, ("pre_page", "page_read_source")):
+        return "another plugin or extension takes part in converting pages"
+    return None
+
+
+def cores() -> int:
+    """Return how many processors this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class Worker:
+    """The build's side of one worker process converting `uris` (in the build's page order)."""
+
+    def __init__(self, pid: int, fd: int, progress: mmap.mmap, uris: Sequence[str]) -> None:
+        """Follow the worker `pid`, which writes to the pipe `fd` and reads `progress`."""
+        self.pid = pid
+        self._fd = fd
+        self._progress = progress
+        self._index = {uri: index for index, uri in enumerate(uris)}
+        self._cond = threading.Condition()
+        self._started: set[int] = set()
+        self._done: dict[int, bytes] = {}
+        self._failed: dict[int, str] = {}
+        self._ended = False
+        self._closed = False
+        self._claimed: dict[str, Converted] = {}
+        self.converted = 0
+        self._reader = threading.Thread(target=self._read, name="postmortems-worker", daemon=True)
+        self._reader.start()
+
+    def claim(self, page: Page) -> bool:
+        """Return whether the worker converted `page` (waiting if it is converting it now).
+
+        False means the build converts it; the worker then stops before reaching it.
+        """
+        uri = page.file.src_uri
+        index = self._index.get(uri)
+        if index is None or self._closed:
+            return False
+        self._progress[:] = _PROGRESS.pack(index + 1)
+        with self._cond:
+            stalled = not self._cond.wait_for(
+                lambda: index not in self._started or self._settled(index), STALL_S
+            )
+            payload = self._done.pop(index, None)
+            failure = self._failed.pop(index, None)
+        if stalled:
+            log.debug(f"the worker process took over {STALL_S:.0f} s on {uri}; stopping it")
+            self.close()
+            return False
+        if failure is not None:
+            log.debug(f"the worker process could not convert {uri} ({failure}); converting it")
+        if payload is None:
+            return False
+        try:
+            self._claimed[uri] = pickle.loads(payload)
+        except Exception as error:
+            log.debug(f"cannot read the worker's conversion of {uri} ({error}); converting it")
+            return False
+        self.converted += 1
+        return True
+
+    def restore(self, page: Page, files: Files) -> str | None:
+        """Put back the worker's conversion of a claimed page, returning its HTML (else None)."""
+        converted = self._claimed.pop(page.file.src_uri, None)
+        return None if converted is None else converted.restore(page, files)
+
+    def close(self) -> None:
+        """Stop the worker if it still runs, and reap it."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self._reader.join()
+        os.close(self._fd)
+        self._progress.close()
+        self._done.clear()
+        log.debug(f"{self.converted} pages were converted in a worker process")
+
+    def _settled(self, index: int) -> bool:
+        return self._ended or index in self._done or index in self._failed
+
+    def _read(self) -> None:
+        """Collect the worker's messages until it closes the pipe (runs in a thread)."""
+        buffer = bytearray()
+        try:
+            while chunk := os.read(self._fd, _READ_SIZE):
+                buffer += chunk
+                messages = _frames(buffer)
+                if messages:
+                    with self._cond:
+                        for index, kind, payload in messages:
+                            self._note(index, kind, payload)
+                        self._cond.notify_all()
+        except OSError:
+            pass
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify_all()
+
+    def _note(self, index: int, kind: int, payload: bytes) -> None:
+        if kind == _STARTED:
+            self._started.add(index)
+        elif kind == _DONE:
+            self._done[index] = payload
+        else:
+            self._failed[index] = payload.decode("utf-8", "replace")
+
+
+Job = Callable[["File", "Sink"], object]
+"""What the worker does with one page: returns what the build's `Worker.restore` puts back
+(an object with a `restore(page, files)` method), recording its log records in the sink."""
+
+
+def start(
+    config: MkDocsConfig,
+    files: Files,
+    uris: Sequence[str],
+    prepare: Callable[[], None],
+    job: Job | None = None,
+) -> Worker | None:
+    """Fork a worker doing `job` (by default: converting) for the pages of `uris`; `prepare`
+    runs first in the worker.
+
+    Return None (the build does every page itself) if the process cannot be forked.
+    """
+    read_fd, write_fd = os.pipe()
+    progress = mmap.mmap(-1, _PROGRESS.size)
+    try:
+        pid = os.fork()
+    except OSError as error:
+        for fd in (read_fd, write_fd):
+            os.close(fd)
+        progress.close()
+        log.debug(f"cannot start a worker process ({error}); converting every page here")
+        return None
+    if pid == 0:  # pragma: no cover - the worker; coverage does not follow forks
+        try:
+            os.close(read_fd)
+            convert: Job = lambda file, sink: _convert(file, config, files, sink)  # noqa: E731
+            _work(files, uris, progress, write_fd, prepare, job or convert)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    return Worker(pid, read_fd, progress, uris)
+
+
+def _work(
+    files: Files,
+    uris: Sequence[str],
+    progress: mmap.mmap,
+    fd: int,
+    prepare: Callable[[], None],
+    job: Job,
+) -> None:
+    """Do `job` for the pages of `uris` from the last, until the build has taken the next one."""
+    # Objects from before the fork are shared with the build until written: keep the
+    # collector from writing to all of them.
+    gc.freeze()
+    prepare()
+    sink = Sink()
+    # Every record of the worker goes to the sink, none to the build's handlers.
+    logging.Logger.handle = lambda _logger, record: sink.keep(record)  # type: ignore[method-assign,assignment]
+    for index in reversed(range(len(uris))):
+        if _PROGRESS.unpack(progress[:])[0] > index:
+            return
+        _send(fd, index, _STARTED, b"")
+        file = files.get_file_from_path(uris[index])
+        try:
+            assert file is not None
+            payload = pickle.dumps(job(file, sink), pickle.HIGHEST_PROTOCOL)
+        except Exception as error:
+            _send(fd, index, _FAILED, f"{type(error).__name__}: {error}".encode())
+        else:
+            _send(fd, index, _DONE, payload)
+
+
+def _convert(file: File, config: MkDocsConfig, files: Files, sink: Sink) -> Converted:
+    """Do what MkDocs' build does to read and convert the page of `file`."""
+    page = file.page if file.page is not None else Page(None, file, config)
+    config._current_page = page
+    page = config.plugins.on_pre_page(page, config=config, files=files)
+    page.read_source(config)
+    assert page.markdown is not None
+    page.markdown = config.plugins.on_page_markdown(
+        page.markdown, page=page, config=config, files=files
+    )
+    # The build itself reads the source and runs the hooks above: only what follows logs
+    # something it would not.
+    with sink.recording() as records:
+        page.render(config, files)
+        assert page.content is not None
+        html = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+    assert html is not None
+    links = page.links_to_anchors
+    return Converted(
+        Rendered.of(page, html),
+        None if links is None else {to.src_uri: dict(by) for to, by in links.items()},
+        tuple(records),
+    )
+
+
+class Sink:
+    """Where the worker's log records go: kept while a conversion is recorded, else dropped."""
+
+    def __init__(self) -> None:
+        self._records: list[dict[str, Any]] | None = None
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[list[dict[str, Any]]]:
+        self._records = []
+        try:
+            yield self._records
+        finally:
+            self._records = None
+
+    def keep(self, record: logging.LogRecord) -> None:
+        """Keep `record` if a conversion is recorded; the build passes it through the logger's
+        filters and handlers, in the order a build in one process would."""
+        if self._records is not None:
+            self._records.append(_fields(record))
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    """Return the fields of `record` with its message formatted (its arguments may not pickle)."""
+    fields = dict(record.__dict__)
+    fields["msg"] = record.getMessage()
+    fields["args"] = None
+    if record.exc_info:
+        fields["exc_text"] = record.exc_text or logging.Formatter().formatException(record.exc_info)
+    fields["exc_info"] = None
+    return fields
+
+
+def _send(fd: int, index: int, kind: int, payload: bytes) -> None:
+    data = memoryview(_FRAME.pack(len(payload), index, kind) + payload)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _frames(buffer: bytearray) -> list[tuple[int, int, bytes]]:
+    """Take the complete messages off the front of `buffer` and return them."""
+    messages = []
+    offset = 0
+    while len(buffer) - offset >= _FRAME.size:
+        size, index, kind = _FRAME.unpack_from(buffer, offset)
+        end = offset + _FRAME.size + size
+        if len(buffer) < end:
+            break
+        messages.append((index, kind, bytes(buffer[offset + _FRAME.size : end])))
+        offset = end
+    del buffer[:offset]
+    return messages

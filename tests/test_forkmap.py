@@ -1,0 +1,69 @@
+"""A second process computes half of the items, and any failure of it changes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+
+from mkdocs_postmortems.plugin.forkmap import MIN_ITEMS, ForkMap
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
+ITEMS = list(range(MIN_ITEMS * 2 + 1))
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_second_half_is_computed_by_another_process() -> None:
+    mapper = ForkMap(enabled=True)
+    results = mapper(lambda item: (item * 2, os.getpid()), ITEMS)
+    assert [value for value, _ in results] == [item * 2 for item in ITEMS]
+    pids = [pid for _, pid in results]
+    half = len(ITEMS) // 2
+    assert set(pids[:half]) == {os.getpid()}
+    assert len(set(pids[half:])) == 1
+    assert pids[-1] != os.getpid()
+    assert mapper.shared == len(ITEMS) - half
+    assert _no_children_left()
+
+
+@pytest.mark.parametrize(("enabled", "items"), [(False, ITEMS), (True, ITEMS[: MIN_ITEMS - 1])])
+def test_few_items_or_disabled_stay_in_this_process(enabled: bool, items: list[int]) -> None:
+    mapper = ForkMap(enabled=enabled)
+    assert set(mapper(lambda _: os.getpid(), items)) == {os.getpid()}
+    assert mapper.shared == 0
+
+
+def test_an_error_in_the_second_half_surfaces_here_as_without_it() -> None:
+    def parse(item: int) -> int:
+        if item == ITEMS[-3]:
+            raise ValueError(f"bad item {item}")
+        return item
+
+    with pytest.raises(ValueError, match=f"bad item {ITEMS[-3]}"):
+        ForkMap(enabled=True)(parse, ITEMS)
+    assert _no_children_left()
+
+
+def test_a_killed_or_unpicklable_second_half_is_computed_here() -> None:
+    parent = os.getpid()
+
+    def killed(item: int) -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item
+
+    mapper = ForkMap(enabled=True)
+    assert mapper(killed, ITEMS) == ITEMS
+    results = mapper(lambda item: lambda: item, ITEMS)  # functions do not pickle
+    assert [make() for make in results] == ITEMS
+    assert mapper.shared == 0
+    assert _no_children_left()
