@@ -274,6 +274,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._own_context: tuple[str | None, int] = (None, 0)
         self._related_generation = 0  # counts the changes of the related lists
         self._ranking: Ranking | None = None
+        self._rows: dict[tuple[str, str], tuple[Postmortem, object, str]] = {}  # export rows
+        self._rows_previous = self._rows
+        self._site: tuple[object, ...] = ()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options, make the templates findable and start a fresh build state."""
@@ -607,16 +610,28 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
         """Return the exports, by site path."""
+        self._site = (config.site_name, config.site_url, config.use_directory_urls)
         context = ExportContext(
             config.site_name,
             self._incident_url,
             config.site_url or None,
         )
+        self._rows_previous, self._rows = self._rows, {}
         return {
-            JSON_URI: json_export(self.catalog, context),
-            CSV_URI: csv_export(self.catalog, context),
+            JSON_URI: json_export(self.catalog, context, self._export_row),
+            CSV_URI: csv_export(self.catalog, context, self._export_row),
             FEED_URI: atom_feed(self.catalog, context),
         }
+
+    def _export_row(self, kind: str, pm: Postmortem, make: Callable[[], str]) -> str:
+        """Return `pm`'s row of export `kind`, the last build's while its record (the same
+        object: the cache reuses unchanged records), the build date and the site are."""
+        stamp = (self.settings.today, self._site, self._incident_url(pm))
+        kept = self._rows_previous.get((kind, pm.path))
+        if kept is None or kept[0] is not pm or kept[1] != stamp:
+            kept = pm, stamp, make()
+        self._rows[kind, pm.path] = kept
+        return kept[2]
 
     def _add(
         self,

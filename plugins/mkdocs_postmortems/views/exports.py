@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 from ..core.catalog import Catalog
 from ..core.model import ActionItem, Postmortem
@@ -216,10 +217,26 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def json_export(catalog: Catalog, context: ExportContext) -> str:
-    """Return postmortems.json: every record, newest first, with totals and a schema version."""
+# (kind, postmortem, make) -> the text `make` returns for that postmortem, maybe kept from a
+# previous build: each row depends only on the postmortem, the context and the build date.
+Rows = Callable[[str, Postmortem, Callable[[], str]], str]
+
+
+def _made(kind: str, pm: Postmortem, make: Callable[[], str]) -> str:
+    return make()
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def json_export(catalog: Catalog, context: ExportContext, rows: Rows = _made) -> str:
+    """Return postmortems.json: every record, newest first, with totals and a schema version.
+
+    Each record is written on its own (`rows` may keep them), then joined into the document.
+    """
     today = catalog.settings.today
-    records = [record(pm, context, today) for pm in catalog]
+    records = [rows("json", pm, partial(_record_json, pm, context, today)) for pm in catalog]
     document = {
         "schema_version": SCHEMA_VERSION,
         "generator": "mkdocs-postmortems",
@@ -228,16 +245,20 @@ def json_export(catalog: Catalog, context: ExportContext) -> str:
         "site_url": context.site_url,
         "totals": {
             "postmortems": len(records),
-            "action_items": sum(r["action_items_total"] for r in records),  # type: ignore[misc]
-            "action_items_open": sum(r["action_items_open"] for r in records),  # type: ignore[misc]
+            "action_items": sum(len(pm.action_items) for pm in catalog),
+            "action_items_open": sum(len(pm.open_action_items) for pm in catalog),
             "action_items_overdue": sum(
-                r["action_items_overdue"]  # type: ignore[misc]
-                for r in records
+                1 for pm in catalog for item in pm.action_items if item.is_overdue(today)
             ),
         },
-        "postmortems": records,
     }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_jsonable) + "\n"
+    # The records are the document's last member: the same text as one dump of everything.
+    head = _json(document)[:-1]
+    return f'{head},"postmortems":[{",".join(records)}]}}\n'
+
+
+def _record_json(pm: Postmortem, context: ExportContext, today: date) -> str:
+    return _json(record(pm, context, today))
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -290,14 +311,21 @@ def csv_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_export(catalog: Catalog, context: ExportContext) -> str:
+def csv_export(catalog: Catalog, context: ExportContext, rows: Rows = _made) -> str:
     """Return postmortems.csv: a header, then one row per incident, newest first."""
     today = catalog.settings.today
+    header = _csv_line([name for name, _ in CSV_COLUMNS])
+    lines = [rows("csv", pm, partial(_csv_row, pm, context, today)) for pm in catalog]
+    return header + "".join(lines)
+
+
+def _csv_row(pm: Postmortem, context: ExportContext, today: date) -> str:
+    return _csv_line([csv_cell(value(pm, context, today)) for _, value in CSV_COLUMNS])
+
+
+def _csv_line(cells: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
-    writer.writerow([name for name, _ in CSV_COLUMNS])
-    for pm in catalog:
-        writer.writerow([csv_cell(value(pm, context, today)) for _, value in CSV_COLUMNS])
+    csv.writer(out, lineterminator="\r\n").writerow(cells)  # RFC 4180
     return out.getvalue()
 
 
