@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from jinja2 import BytecodeCache, Environment
-from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -87,7 +85,7 @@ from ..views.search_page import (
 )
 from .config import PostmortemsConfig, options_from
 from .forkmap import ForkMap, fork_allowed
-from .incremental import PageDigests, TrackedFile
+from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
 from .navcache import NavigationCache
 from .parallel import AUTO_MIN_MARKDOWN, Worker, cores, start, unavailable
 from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
@@ -120,80 +118,6 @@ class _Data:
     search: str  # the search page's data ("" without a search page)
     search_gzip: bytes
 
-
-class KeptPages:
-    """Generated pages of the previous build and this one, by a digest of their inputs.
-
-    Under `mkdocs serve` an edit remakes only the pages whose inputs it changed (see
-    `browse_pages`); pages the last build did not ask for are dropped.
-    """
-
-    def __init__(self) -> None:
-        self._previous: dict[str, list[GeneratedPage]] = {}
-        self._current: dict[str, list[GeneratedPage]] = {}
-
-    def begin(self) -> None:
-        """Start a build: what the last one kept can be reused once."""
-        if self._current:
-            self._previous = self._current
-        self._current = {}
-
-    def __call__(self, key: object, make: Callable[[], list[GeneratedPage]]) -> list[GeneratedPage]:
-        """Return the pages kept under `key`, or make (and keep) them."""
-        digest = fingerprint(key)
-        pages = self._current.get(digest)
-        if pages is None:
-            pages = self._previous.get(digest)
-        if pages is None:
-            pages = make()
-        self._current[digest] = pages
-        return pages
-
-
-class CompiledTemplates(BytecodeCache):
-    """Compiled Jinja templates kept in memory, each valid for its source's checksum and for
-    the environment's compile options (`for_environment`)."""
-
-    def __init__(self) -> None:
-        self._code: dict[tuple[str, str], bytes] = {}
-        self._options = ""
-
-    def for_environment(self, env: Environment) -> CompiledTemplates:
-        """Keep code for the compile options of `env` (what its syntax and output depend on)."""
-        autoescape = env.autoescape
-        self._options = fingerprint(
-            sorted(env.extensions),
-            getattr(autoescape, "__qualname__", autoescape),
-            [getattr(env, name) for name in _COMPILE_OPTIONS],
-        )
-        return self
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        """Give `bucket` its code if kept (Jinja discards it if the source changed)."""
-        code = self._code.get((self._options, bucket.key))
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        """Keep the code Jinja just compiled."""
-        self._code[self._options, bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILE_OPTIONS = (
-    "block_start_string",
-    "block_end_string",
-    "variable_start_string",
-    "variable_end_string",
-    "comment_start_string",
-    "comment_end_string",
-    "line_statement_prefix",
-    "line_comment_prefix",
-    "trim_blocks",
-    "lstrip_blocks",
-    "newline_sequence",
-    "keep_trailing_newline",
-    "optimized",
-)
 
 # A build makes millions of short-lived objects while the records live throughout it. With
 # Python's default first-generation threshold (700 allocations) a build of 1,000 postmortems
