@@ -269,3 +269,34 @@ def test_a_new_summary_rebuilds_no_listing(serve_config: tuple[Path, Path]) -> N
     _assert_same_html(served, fresh)
     exports = (served / "postmortems.json").read_text("utf-8")
     assert "After a long wait, checkout failed" in exports
+
+
+def test_a_summary_edit_that_moves_recurrences_matches_a_full_build(
+    serve_config: tuple[Path, Path],
+) -> None:
+    root, _source = serve_config
+    for name in ("mkdocs.yml", "fresh.yml"):
+        path = root / name
+        path.write_text(
+            path.read_text("utf-8").replace("recurrence_window: 0", "recurrence_window: 90")
+        )
+    served = root / "served"
+
+    def insights() -> str:
+        return (served / "insights/index.html").read_text("utf-8")
+
+    before: list[str] = []
+
+    def change(source: Path) -> None:
+        before.append(insights())
+        edited = source / EDITED
+        text = edited.read_text(encoding="utf-8").replace(
+            "summary: Checkout failed", "summary: Checkout failed as the router of unit 6 broke;"
+        )
+        edited.write_text(text, encoding="utf-8")
+
+    rebuilt, served, fresh = _dirty_then_fresh_after(root, change)
+    # Only the Insights page lists recurrences: no other listing is made again.
+    assert insights() != before[0], "the edit should change a recurrence"
+    assert not [path for path in rebuilt if path.startswith(("browse/", "catalog/"))], rebuilt
+    _assert_same_html(served, fresh)

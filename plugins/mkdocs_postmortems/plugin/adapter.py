@@ -104,9 +104,10 @@ RANKING_VERSION = "1"  # the build cache entry of the related ranking (salted wi
 class _Listings:
     """The generated pages and charts of a build, under the digest of their inputs."""
 
-    key: str
+    key: str  # of everything but the recurrences
     pages: list[GeneratedPage]
     insights: Insights
+    recurring: str  # key of the recurrences too (the Insights page shows them)
 
 
 @dataclass(frozen=True)
@@ -455,7 +456,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Return the generated pages and charts of this build.
 
         Under `mkdocs serve` they are the previous build's while nothing they show changed:
-        most edits change an incident's story or summary only, which none of them shows.
+        most edits change an incident's story or summary only, which none of them shows. Of
+        them, only the Insights page shows recurrences (which move with related incidents'
+        reasons): it alone is made again when only they changed.
         """
         key = fingerprint(
             [(pm.path, self._listed_facts[pm.path]) for pm in self.catalog],
@@ -463,16 +466,25 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self.catalog.assets,
             self._settings_key,
             sorted(self.config.items()),
-            [(r.incident.id, r.previous.id, r.reasons) for r in self._recurrence_list],
             config.use_directory_urls,
             [files.get_file_from_path(uri) is None for uri in ("index.md", REFERENCE_URI, ADD_URI)],
         )
-        if self._listings is None or self._listings.key != key:
+        recurring = fingerprint(
+            key, [(r.incident.id, r.previous.id, r.reasons) for r in self._recurrence_list]
+        )
+        listings = self._listings
+        if listings is None or listings.key != key:
             self._kept_pages.begin()
             pages = self._pages(files)
-            self._listings = _Listings(key, pages, self._insights)
-        self._insights = self._listings.insights
-        return self._listings
+            listings = _Listings(key, pages, self._insights, recurring)
+        elif listings.recurring != recurring:
+            insights = self._insights_page()
+            uri = insights.page.src_uri
+            pages = [insights.page if page.src_uri == uri else page for page in listings.pages]
+            listings = _Listings(key, pages, insights, recurring)
+        self._listings = listings
+        self._insights = listings.insights
+        return listings
 
     def _data_for(self, config: MkDocsConfig) -> _Data:
         """Return the exports and the search data of this build (the last while the same)."""
@@ -512,14 +524,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 pages.append(reference_page(self.settings.vocabularies, self.lint_config))
             if files.get_file_from_path(ADD_URI) is None:
                 pages.append(add_page())
-        shown = {pm.path: pm for pm in self._listed}
-        recurring = [
-            Recurrence(shown[r.incident.path], shown[r.previous.path], r.reasons)
-            for r in self._recurrence_list
-        ]
-        self._insights = insights_page(
-            self._listed, self.layout, recurring=recurring, window=self.options.recurrence_window
-        )
+        self._insights = self._insights_page()
         pages += [self._insights.page, exports_page()]
         if self.options.search_page:
             pages.append(search_page(self.options.search_page))
@@ -530,6 +535,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self.follow_up_ages,
             self._kept_pages,
             lambda pm: self._listed_facts[pm.path],
+        )
+
+    def _insights_page(self) -> Insights:
+        shown = {pm.path: pm for pm in self._listed}
+        recurring = [
+            Recurrence(shown[r.incident.path], shown[r.previous.path], r.reasons)
+            for r in self._recurrence_list
+        ]
+        return insights_page(
+            self._listed, self.layout, recurring=recurring, window=self.options.recurrence_window
         )
 
     def _data_files(self, config: MkDocsConfig) -> dict[str, str]:
@@ -833,7 +848,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _url(self, src_uri: str) -> str:
         """Return the site URL MkDocs gives the page made from `src_uri` (from its `File`)."""
-        file = self._files.get_file_from_path(src_uri)
+        # Our source paths are normal already: a lookup without get_file_from_path's parsing.
+        file = self._files.src_uris.get(src_uri) or self._files.get_file_from_path(src_uri)
         if file is None:
             raise PluginError(f"postmortems: internal error: no page for '{src_uri}'")
         return file.url
