@@ -7,8 +7,9 @@ any, so at the end of `on_nav` it forks one worker. The worker runs, for the plu
 from the last one backwards, what MkDocs' build runs for a page (`on_pre_page`, reading the
 source, `on_page_markdown`, `Page.render` with the site's extensions and MkDocs' link checks,
 `on_page_content`) and sends back through a pipe what that gave: HTML, table of contents,
-anchors, title, links to anchors, and the log records of the conversion. The build goes
-forward as usual; on reaching a page the worker has converted, it converts empty Markdown and
+anchors, title, links to anchors, and the log records of the conversion (the build reads
+the pipe at each of its pages, in its one thread). The build goes forward as usual; on
+reaching a page the worker has converted, it converts empty Markdown and
 puts the worker's result back, logging the worker's records where MkDocs would have logged
 them (so `mkdocs build --strict` counts their warnings). Where the two meet, the worker stops:
 neither estimates costs, each takes the next page from its own end.
@@ -36,9 +37,10 @@ import logging
 import mmap
 import os
 import pickle
+import select
 import signal
 import struct
-import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +67,7 @@ _FRAME = struct.Struct("<IIB")  # payload length, page index, kind
 _PROGRESS = struct.Struct("<q")  # the index after the last page the build has taken
 _STARTED, _DONE, _FAILED = 0, 1, 2
 _READ_SIZE = 1 << 20
+_PIPE_SIZE = 1 << 20  # the most Linux gives a process without privileges, by default
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class Worker:
         self._fd = fd
         self._progress = progress
         self._index = {uri: index for index, uri in enumerate(uris)}
-        self._cond = threading.Condition()
+        self._buffer = bytearray()
         self._started: set[int] = set()
         self._done: dict[int, bytes] = {}
         self._failed: dict[int, str] = {}
@@ -126,8 +129,7 @@ class Worker:
         self._closed = False
         self._claimed: dict[str, Converted] = {}
         self.converted = 0
-        self._reader = threading.Thread(target=self._read, name="postmortems-worker", daemon=True)
-        self._reader.start()
+        os.set_blocking(fd, False)
 
     def claim(self, page: Page) -> bool:
         """Return whether the worker converted `page` (waiting if it is converting it now).
@@ -139,12 +141,17 @@ class Worker:
         if index is None or self._closed:
             return False
         self._progress[:] = _PROGRESS.pack(index + 1)
-        with self._cond:
-            stalled = not self._cond.wait_for(
-                lambda: index not in self._started or self._settled(index), STALL_S
-            )
-            payload = self._done.pop(index, None)
-            failure = self._failed.pop(index, None)
+        # Take in what the worker sent (so it seldom waits on a full pipe), and if it is doing
+        # this page now, wait for it.
+        self._read()
+        deadline = time.monotonic() + STALL_S
+        stalled = False
+        while index in self._started and not self._settled(index) and not stalled:
+            select.select([self._fd], [], [], max(deadline - time.monotonic(), 0))
+            self._read()
+            stalled = time.monotonic() > deadline
+        payload = self._done.pop(index, None)
+        failure = self._failed.pop(index, None)
         if stalled:
             log.debug(f"the worker process took over {STALL_S:.0f} s on {uri}; stopping it")
             self.close()
@@ -175,7 +182,6 @@ class Worker:
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
-        self._reader.join()
         os.close(self._fd)
         self._progress.close()
         self._done.clear()
@@ -185,23 +191,21 @@ class Worker:
         return self._ended or index in self._done or index in self._failed
 
     def _read(self) -> None:
-        """Collect the worker's messages until it closes the pipe (runs in a thread)."""
-        buffer = bytearray()
-        try:
-            while chunk := os.read(self._fd, _READ_SIZE):
-                buffer += chunk
-                messages = _frames(buffer)
-                if messages:
-                    with self._cond:
-                        for index, kind, payload in messages:
-                            self._note(index, kind, payload)
-                        self._cond.notify_all()
-        except OSError:
-            pass
-        finally:
-            with self._cond:
+        """Take in every message the worker has sent so far (the build reads the pipe between
+        pages, not in a thread: the build process never runs two threads)."""
+        while not self._ended:
+            try:
+                chunk = os.read(self._fd, _READ_SIZE)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
                 self._ended = True
-                self._cond.notify_all()
+                return
+            self._buffer += chunk
+            for index, kind, payload in _frames(self._buffer):
+                self._note(index, kind, payload)
 
     def _note(self, index: int, kind: int, payload: bytes) -> None:
         if kind == _STARTED:
@@ -230,6 +234,11 @@ def start(
     Return None (the build does every page itself) if the process cannot be forked.
     """
     read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):
+        import fcntl  # here: Linux only (see `unavailable`); Windows has no such module
+
+        # Room for many pages, so the worker seldom waits for the build to read the pipe.
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
     progress = mmap.mmap(-1, _PROGRESS.size)
     try:
         pid = os.fork()
