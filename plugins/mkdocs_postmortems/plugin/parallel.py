@@ -185,7 +185,7 @@ class Worker:
         os.close(self._fd)
         self._progress.close()
         self._done.clear()
-        log.debug(f"{self.converted} pages were converted in a worker process")
+        log.debug(f"the worker process did {self.converted} of the pages")
 
     def _settled(self, index: int) -> bool:
         return self._ended or index in self._done or index in self._failed
