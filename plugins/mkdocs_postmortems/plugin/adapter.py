@@ -533,7 +533,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self.layout,
             self._facets,
             self.follow_up_ages,
-            self._kept_pages,
+            # Only a serve session builds again: a single build keeps nothing for later.
+            self._kept_pages if self._serving else None,
             lambda pm: self._listed_facts[pm.path],
         )
 
@@ -565,6 +566,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def _export_row(self, kind: str, pm: Postmortem, make: Callable[[], str]) -> str:
         """Return `pm`'s row of export `kind`, the last build's while its record (the same
         object: the cache reuses unchanged records), the build date and the site are."""
+        if not self._serving:
+            return make()  # a single build keeps nothing for later
         stamp = (self.settings.today, self._site, self._incident_url(pm))
         kept = self._rows_previous.get((kind, pm.path))
         if kept is None or kept[0] is not pm or kept[1] != stamp:
