@@ -14,12 +14,16 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fo
 ITEMS = list(range(MIN_ITEMS * 2 + 1))
 
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def _reaped(mapper: ForkMap) -> bool:
+    """Return whether every process `mapper` forked is gone and reaped (other tests of the
+    same runner may have children of their own)."""
+    for pid in mapper.children:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
 
 
 def test_the_second_half_is_computed_by_another_process() -> None:
@@ -32,7 +36,8 @@ def test_the_second_half_is_computed_by_another_process() -> None:
     assert len(set(pids[half:])) == 1
     assert pids[-1] != os.getpid()
     assert mapper.shared == len(ITEMS) - half
-    assert _no_children_left()
+    assert len(mapper.children) == 1
+    assert _reaped(mapper)
 
 
 @pytest.mark.parametrize(("enabled", "items"), [(False, ITEMS), (True, ITEMS[: MIN_ITEMS - 1])])
@@ -40,6 +45,7 @@ def test_few_items_or_disabled_stay_in_this_process(enabled: bool, items: list[i
     mapper = ForkMap(enabled=enabled)
     assert set(mapper(lambda _: os.getpid(), items)) == {os.getpid()}
     assert mapper.shared == 0
+    assert mapper.children == []
 
 
 def test_an_error_in_the_second_half_surfaces_here_as_without_it() -> None:
@@ -48,9 +54,11 @@ def test_an_error_in_the_second_half_surfaces_here_as_without_it() -> None:
             raise ValueError(f"bad item {item}")
         return item
 
+    mapper = ForkMap(enabled=True)
     with pytest.raises(ValueError, match=f"bad item {ITEMS[-3]}"):
-        ForkMap(enabled=True)(parse, ITEMS)
-    assert _no_children_left()
+        mapper(parse, ITEMS)
+    assert mapper.children
+    assert _reaped(mapper)
 
 
 def test_a_killed_or_unpicklable_second_half_is_computed_here() -> None:
@@ -66,4 +74,5 @@ def test_a_killed_or_unpicklable_second_half_is_computed_here() -> None:
     results = mapper(lambda item: lambda: item, ITEMS)  # functions do not pickle
     assert [make() for make in results] == ITEMS
     assert mapper.shared == 0
-    assert _no_children_left()
+    assert len(mapper.children) == 2
+    assert _reaped(mapper)

@@ -52,6 +52,7 @@ class ForkMap:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.shared = 0  # items the child computed, over this object's life
+        self.children: list[int] = []  # the processes it forked (each reaped before returning)
 
     def __call__(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """Return `[function(item) for item in items]`."""
@@ -73,6 +74,7 @@ class ForkMap:
                 _child(function, second, write_fd)
             finally:
                 os._exit(0)
+        self.children.append(pid)
         os.close(write_fd)
         results = [function(item) for item in first]
         theirs = _collect(pid, read_fd, len(second))
