@@ -84,10 +84,10 @@ from ..views.search_page import (
     similar_links,
 )
 from .config import PostmortemsConfig, options_from
-from .forkmap import ForkMap, fork_allowed
+from .forkmap import ForkMap, refusal
 from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
 from .navcache import NavigationCache
-from .parallel import AUTO_MIN_MARKDOWN, Worker, cores, start, unavailable
+from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
 from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
 from .render_share import Pages as SharedPages
 from .rendered import RenderedPages, rendered_pages
@@ -262,10 +262,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._files = files
         self._incident_urls = {}
         self._cache.begin()
-        workers = self.options.workers
-        self._mapper = ForkMap(
-            workers != 0 and fork_allowed(self._command) and (workers == 1 or cores() > 1)
-        )
+        self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
@@ -645,11 +642,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _start_worker(self, config: MkDocsConfig, files: Files) -> Worker | None:
         workers = self.options.workers
-        if workers == 0:
-            return None
-        reason = unavailable(config, self, command=self._command, dirty=self._dirty)
-        if reason is None and workers == "auto" and cores() < 2:
-            reason = "one processor"
+        reason = self._refusal(config)
         # In the order MkDocs converts them: the worker takes them from the end.
         pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
         sizes = {} if reason else {f.src_uri: size for f in pages if (size := self._to_convert(f))}
@@ -741,16 +734,20 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._start_builder(config, files, env)
         return env
 
+    def _refusal(self, config: MkDocsConfig) -> str | None:
+        """Return why this build shares no page with a worker process (None: it may)."""
+        return refusal(self.options.workers, self._command) or unavailable(
+            config, self, command=self._command, dirty=self._dirty
+        )
+
     def _start_builder(self, config: MkDocsConfig, files: Files, env: Any) -> None:
         """Start building the plugin's pages through the theme in a worker, where that pays."""
-        workers = self.options.workers
-        if workers == 0 or self._nav is None:
+        if self._nav is None:
             return
-        reason = unavailable(config, self, command=self._command, dirty=self._dirty)
+        workers = self.options.workers
+        reason = self._refusal(config)
         if reason is None and not shares_rendering(config, self):
             reason = "another plugin reads the built pages"
-        if reason is None and workers == "auto" and cores() < 2:
-            reason = "one processor"
         own = [
             file.page
             for file in files.documentation_pages(inclusion=InclusionLevel.is_included)

@@ -46,6 +46,24 @@ def fork_allowed(command: str | None) -> bool:
     )
 
 
+def cores() -> int:
+    """Return how many processors this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def refusal(workers: str | int, command: str | None) -> str | None:
+    """Return why a build under the `workers` option forks no process (None: it may fork)."""
+    if workers == 0:
+        return "workers: 0"
+    if not fork_allowed(command):
+        return "this process may not fork (mkdocs serve, other threads, or not Linux)"
+    if workers == "auto" and cores() < 2:
+        return "one processor"
+    return None
+
+
 class ForkMap:
     """A mapper that shares its work with a forked child when `enabled`."""
 

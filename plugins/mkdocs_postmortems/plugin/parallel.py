@@ -105,13 +105,6 @@ def unavailable(
     return None
 
 
-def cores() -> int:
-    """Return how many processors this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 class Worker:
     """The build's side of one worker process converting `uris` (in the build's page order)."""
 
