@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pickle
 import random
+import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import date
+
+import pytest
 
 from mkdocs_postmortems.analysis.related import (
     BUDGET,
@@ -16,6 +19,7 @@ from mkdocs_postmortems.analysis.related import (
     compute_related,
 )
 from mkdocs_postmortems.core.model import Postmortem
+from mkdocs_postmortems.plugin.forkmap import ForkMap
 from mkdocs_postmortems.search.documents import features
 
 
@@ -240,3 +244,18 @@ def test_a_reranking_after_an_addition_removal_or_rename_equals_one_from_scratch
         again = ranking.rerank(changed)
         assert again.related == compute_related(changed)
         assert again.voted == again.scored == len(changed)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
+def test_a_ranking_shared_with_a_second_process_equals_one_in_this_process() -> None:
+    rng = random.Random(13)
+    docs = [_random_doc(rng, f"pm-{n:04d}") for n in range(500)]
+    mapper = ForkMap(enabled=True)
+    shared = Ranking.of(docs, mapper=mapper)
+    assert mapper.shared == 250  # the second half was ranked by the child
+    alone = Ranking.of(docs)
+    assert shared.related == alone.related
+    assert (shared.shortlists, shared.fallbacks) == (alone.shortlists, alone.fallbacks)
+    # The next build's edits rerank from what the shared ranking kept.
+    docs[7] = _edit(rng, docs[7])
+    assert shared.rerank(docs).related == compute_related(docs)

@@ -26,6 +26,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..core.cache import Mapper, serial_map
+
 KEEP = 10  # related incidents kept per postmortem; pages show fewer
 _SHORTLIST = 25  # candidates scored exactly per postmortem
 BUDGET = 400  # postings read per postmortem to propose candidates: the work stays linear
@@ -135,6 +137,10 @@ def compute_related(
     return Ranking.of(docs, keep, work).related
 
 
+# What ranking one postmortem gives: its shortlist, whether it came from the fallback, its list.
+_Ranked = tuple[tuple[int, ...], bool, list[tuple[str, float, list[str]]]]
+
+
 class Ranking:
     """The related lists of a set of postmortems, with what it takes to update them cheaply.
 
@@ -171,16 +177,33 @@ class Ranking:
 
     @classmethod
     def of(
-        cls, docs: Sequence[Features], keep: int = KEEP, work: Counter[str] | None = None
+        cls,
+        docs: Sequence[Features],
+        keep: int = KEEP,
+        work: Counter[str] | None = None,
+        mapper: Mapper[int, _Ranked] = serial_map,
     ) -> Ranking:
-        """Rank every postmortem of `docs` from scratch."""
+        """Rank every postmortem of `docs` from scratch, each through `mapper` (the lists are
+        independent once the weights are known; `work` counts only in this process)."""
         ranking = cls(tuple(sorted(docs, key=lambda d: d.id)), keep)
-        for number in range(len(ranking.ordered)):
+        ranking._weights()  # once, before `mapper` may share the numbers with another process
+
+        def rank(number: int) -> _Ranked:
             ranking._vote(number, work)
             ranking._score(number)
+            ident = ranking.ordered[number].id
+            return ranking.shortlists[number], ranking.fallbacks[number], ranking.related[ident]
+
+        ranked = mapper(rank, range(len(ranking.ordered)))
+        for number, (shortlist, fallback, related) in enumerate(ranked):
+            ranking.shortlists[number], ranking.fallbacks[number] = shortlist, fallback
+            ranking.related[ranking.ordered[number].id] = related
+        ranking.voted = ranking.scored = len(ranked)
         return ranking
 
-    def rerank(self, docs: Sequence[Features], keep: int = KEEP) -> Ranking:
+    def rerank(
+        self, docs: Sequence[Features], keep: int = KEEP, mapper: Mapper[int, _Ranked] = serial_map
+    ) -> Ranking:
         """Return the ranking of `docs`, reusing every list of this one that cannot change.
 
         This ranking is not to be reranked again afterwards (its postings move to the new one).
@@ -190,7 +213,7 @@ class Ranking:
             new.id == old.id for new, old in zip(ordered, self.ordered, strict=True)
         )
         if not same_ids or keep != self.keep:
-            return Ranking.of(ordered, keep)
+            return Ranking.of(ordered, keep, mapper=mapper)
         ranking = Ranking(ordered, keep)
         ranking.shortlists, ranking.fallbacks = list(self.shortlists), list(self.fallbacks)
         ranking.related = dict(self.related)

@@ -414,7 +414,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         previous = self._ranking
         if previous is None:
             previous = self._cache.lookup("related", "ranking", RANKING_VERSION)
-        ranking = Ranking.of(found) if previous is None else previous.rerank(found)
+        ranking = (
+            Ranking.of(found, mapper=self._mapper)
+            if previous is None
+            else previous.rerank(found, mapper=self._mapper)
+        )
         if ranking.voted or ranking.scored:  # else the stored ranking is this one
             self._cache.store("related", "ranking", RANKING_VERSION, ranking)
         self._cache.keep("related", "ranking")
