@@ -86,10 +86,15 @@ class Converted:
                 for uri, links in self.links_to_anchors.items()
                 if (file := files.get_file_from_path(uri)) is not None
             }
-        for fields in self.records:
-            record = logging.makeLogRecord(fields)
-            logging.getLogger(record.name).handle(record)
+        replay(self.records)
         return self.rendered.restore(page)
+
+
+def replay(records: Sequence[dict[str, Any]]) -> None:
+    """Log here what the worker logged (the fields of its records), through the same loggers."""
+    for fields in records:
+        record = logging.makeLogRecord(fields)
+        logging.getLogger(record.name).handle(record)
 
 
 def unavailable(

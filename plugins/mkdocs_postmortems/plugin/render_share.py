@@ -31,7 +31,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from .parallel import Job, Sink
+from .parallel import Job, Sink, replay
 
 TEMPLATE = "postmortems/built-elsewhere.html"
 # With `workers: auto`, fewer of the plugin's pages than this are all built here: the worker
@@ -57,9 +57,7 @@ class Built:
 
     def restore(self, page: Page, files: Files) -> str:
         """Log what the worker logged for `page`, here, as the build would have."""
-        for fields in self.records:
-            record = logging.makeLogRecord(fields)
-            logging.getLogger(record.name).handle(record)
+        replay(self.records)
         return ""
 
 
