@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
-from mkdocs_postmortems.core.cache import FILE_NAME, BuildCache
+from mkdocs_postmortems.core.cache import FOLDER_NAME, MANIFEST_NAME, BuildCache
 from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
 from synthetic import synthetic_files
 
@@ -69,8 +69,8 @@ def test_cached_load_is_a_fresh_load_after_change_rename_and_delete(tmp_path: Pa
     assert catalog.get("2024-05-02-item001") is None
     assert catalog.get("2024-05-03-item002") is None
     again.save()
-    entries = BuildCache(tmp_path / "cache")._entries  # as the next build reads it
-    assert sorted(entries["record"]) == sorted(p.name for p in folder.iterdir()), (
+    keys = BuildCache(tmp_path / "cache").keys("record")  # as the next build reads it
+    assert sorted(keys) == sorted(p.name for p in folder.iterdir()), (  # type: ignore[type-var]
         "entries of renamed and deleted files are dropped"
     )
 
@@ -100,13 +100,14 @@ def test_a_cache_of_other_code_or_a_torn_file_is_ignored(tmp_path: Path) -> None
     other = BuildCache(tmp_path / "cache", salt="code B")
     load_catalog(folder, Settings(), other)
     assert other.hits == 0, "a cache written by other code is not read"
-    path = tmp_path / "cache" / FILE_NAME
+    path = tmp_path / "cache" / FOLDER_NAME / MANIFEST_NAME
     path.write_bytes(path.read_bytes()[:100])
     torn = BuildCache(tmp_path / "cache", salt="code B")
     same(load_catalog(folder, Settings(), torn), load_catalog(folder, Settings()))
     assert torn.hits == 0
     torn.save()
-    assert BuildCache(tmp_path / "cache", salt="code B")._entries, "the torn file is rewritten"
+    rewritten = BuildCache(tmp_path / "cache", salt="code B")
+    assert rewritten.keys("record"), "the torn file is rewritten"
 
 
 SAVER = textwrap.dedent(
@@ -158,7 +159,7 @@ def test_sigkill_while_saving_leaves_a_correct_next_build(tmp_path: Path) -> Non
         same(catalog, load_catalog(folder, Settings()))
         assert f"Changed{round_number}" in catalog.get(victim.stem).body  # type: ignore[union-attr]
         cache.save()
-    for leftover in home.glob(f".{FILE_NAME}.*.tmp"):
+    for leftover in (home / FOLDER_NAME).glob(".*.tmp"):
         os.utime(leftover, (time.time() - 3600, time.time() - 3600))
     cache = BuildCache(home)
     load_catalog(folder, Settings(), cache)
@@ -166,7 +167,7 @@ def test_sigkill_while_saving_leaves_a_correct_next_build(tmp_path: Path) -> Non
     cache.begin()
     load_catalog(folder, Settings(), cache)
     cache.save()
-    assert list(home.glob(f".{FILE_NAME}.*.tmp")) == [], "abandoned temporary files are removed"
+    assert list((home / FOLDER_NAME).glob(".*.tmp")) == [], "abandoned temporary files are removed"
 
 
 def test_builds_reuse_the_cache_and_show_every_change(build_site: BuildSite) -> None:
@@ -181,11 +182,11 @@ def test_builds_reuse_the_cache_and_show_every_change(build_site: BuildSite) -> 
     # Lint findings are cached with the records: an error-level one is visible in the log.
     blame = [m for m in first.messages if "checkout.md" in m and "'Lessons'" in m]
     assert blame, first.messages
-    cache_file = first.root.parent / "cache" / FILE_NAME
-    assert cache_file.is_file()
-    entries = BuildCache(cache_file.parent)._entries
-    assert sorted(entries["record"]) == sorted(files)
-    assert sorted(entries["lint"]) == sorted(files)
+    cache_dir = first.root.parent / "cache"
+    assert (cache_dir / FOLDER_NAME / MANIFEST_NAME).is_file()
+    cache = BuildCache(cache_dir)
+    assert sorted(cache.keys("record")) == sorted(files)  # type: ignore[type-var]
+    assert sorted(cache.keys("lint")) == sorted(files)  # type: ignore[type-var]
 
     # The same files in another site folder, sharing the cache: the lint finding still shows.
     second = build_site(files, plugin=plugin)

@@ -772,8 +772,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             shared.restore_templates(own)
             shared.close()
             self._builder = self._shared = None
+            self._cache.watch_stores()  # the cards it computes go to the build's cache
 
-        job = builder(config, files, self._nav, env)
+        job = builder(config, files, self._nav, env, self._cache)
         uris = [page.file.src_uri for page in own]
         self._builder = start(config, files, uris, prepare, job)
         if self._builder is None:
@@ -796,8 +797,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
             page.content = (page.content or "") + block
         if self._builder is not None and self._shared is not None and self._builder.claim(page):
-            # The worker process built this page (render_share): log what it logged there.
-            self._builder.restore(page, self._files)
+            # The worker process built this page (render_share): log what it logged there, and
+            # keep what it computed for the next build.
+            built = self._builder.take(page)
+            if built is not None:
+                built.restore(page, self._files)
+                built.keep(self._cache)
             self._shared.elsewhere.add(uri)
             return context
         data = self._page_data(uri, page.url)
