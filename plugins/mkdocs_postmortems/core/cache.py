@@ -202,9 +202,9 @@ class BuildCache:
         found = self._entries.get(space, {}).get(key)
         return found is not None and found.digest == digest
 
-    def keys(self, space: str) -> list[Hashable]:
-        """Return the keys that have a value in namespace `space`."""
-        return list(self._entries.get(space, {}))
+    def digests(self, space: str) -> dict[Hashable, str]:
+        """Return the digest of every key that has a value in namespace `space`."""
+        return {key: entry.digest for key, entry in self._entries.get(space, {}).items()}
 
     def store(self, space: str, key: Hashable, digest: str, value: object) -> None:
         """Keep `value` as what `key` is for `digest`."""
