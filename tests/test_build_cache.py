@@ -14,8 +14,10 @@ import pytest
 
 from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
 from mkdocs_postmortems.core import cache as cache_module
-from mkdocs_postmortems.core.cache import FOLDER_NAME, MANIFEST_NAME, BuildCache
+from mkdocs_postmortems.core.cache import FOLDER_NAME, MANIFEST_NAME, BuildCache, serial_map
 from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+from mkdocs_postmortems.plugin import forkmap
+from mkdocs_postmortems.plugin.forkmap import ForkMap
 from synthetic import synthetic_files
 
 BLAMING_BODY = "## What happened\n\nThe operator was careless with the config push.\n"
@@ -242,6 +244,25 @@ def test_a_save_that_dies_before_its_manifest_leaves_the_previous_cache(
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     after_crash.save()  # nothing changed, but shards no manifest names are old: removed
     assert set(_shards(tmp_path)) < written
+
+
+def test_a_save_shared_with_a_second_process_writes_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forkmap, "MIN_ITEMS", 2)
+    for folder, mapper in (("serial", serial_map), ("shared", ForkMap(enabled=True))):
+        cache = BuildCache(tmp_path / folder, salt="test")
+        for space in ("numbers", "others"):
+            for number in range(500):
+                cache.store(space, f"key{number}", f"digest{number}", Counted(number))
+        cache.save(mapper)
+    assert mapper.shared > 0, "the second process wrote shards"
+    assert set(_shards(tmp_path / "shared")) == set(_shards(tmp_path / "serial"))
+    again = BuildCache(tmp_path / "shared", salt="test")
+    for space in ("numbers", "others"):
+        assert [again.lookup(space, f"key{n}", f"digest{n}") for n in range(500)] == [
+            Counted(n) for n in range(500)
+        ]
 
 
 def test_values_a_worker_stored_reach_the_build_as_bytes(tmp_path: Path) -> None:

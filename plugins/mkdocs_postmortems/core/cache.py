@@ -45,6 +45,8 @@ import re
 import time
 import zlib
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -52,8 +54,8 @@ FORMAT_VERSION = 2  # bump when what is cached changes shape
 FOLDER_NAME = "build-cache"  # in the cache folder: the manifest and the shards
 MANIFEST_NAME = "manifest.pickle"
 LEGACY_NAME = "build-cache.pickle"  # format 1, one file: removed by the first save
-SHARD_ENTRIES = 32  # about this many entries per shard file
-MAX_SHARDS = 256  # per namespace
+SHARD_ENTRIES = 32  # about this many entries per shard file (1,000 postmortems: 32 shards)
+MAX_SHARDS = 64  # per namespace (each file a rename and a manifest line; 10,000: 156 entries)
 ABANDONED_AFTER_S = 600  # a temporary file or unnamed shard this old was left by a dead writer
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _SPACE = re.compile(r"[a-z][a-z0-9_]*")  # namespaces are part of shard file names
@@ -248,8 +250,9 @@ class BuildCache:
         self._used = {}
         self.hits = self.misses = 0
 
-    def save(self) -> None:
-        """Drop the entries this build did not use; write the shards that changed, then the
+    def save(self, mapper: Mapper[_Shard, str] = serial_map) -> None:
+        """Drop the entries this build did not use; write the shards that changed (through
+        `mapper`: a save after a cold build at 10,000 postmortems pickles 300 MB), then the
         manifest, if anything changed."""
         for space, entries in self._entries.items():
             used = self._used.get(space, set())
@@ -260,9 +263,19 @@ class BuildCache:
             return
         folder.mkdir(parents=True, exist_ok=True)
         layout: Layout = {}
+        to_write: list[_Shard] = []
         for space, entries in sorted(self._entries.items()):
             if entries:
-                layout[space] = self._save_space(folder, space, entries)
+                layout[space] = self._plan(space, entries, to_write)
+        # Interleaved, so each half of a shared write holds shards of every namespace.
+        to_write.sort(key=lambda shard: (shard.bucket, shard.space))
+        for shard, name in zip(
+            to_write, mapper(partial(_write_shard, folder), to_write), strict=True
+        ):
+            for entry in shard.entries:
+                entry.shard = name
+            self._shards[name] = len(shard.entries)
+            layout[shard.space][1][shard.position] = (name, len(shard.entries))
         if layout != self._layout or self._changed:
             _write_atomically(
                 folder / MANIFEST_NAME,
@@ -275,10 +288,11 @@ class BuildCache:
         self._shards = {name: count for name, count in self._shards.items() if name in named}
         self._remove_unnamed(folder, named)
 
-    def _save_space(
-        self, folder: Path, space: str, entries: dict[Hashable, _Entry]
+    def _plan(
+        self, space: str, entries: dict[Hashable, _Entry], to_write: list[_Shard]
     ) -> tuple[int, list[tuple[str, int]]]:
-        """Return the buckets and shards of `space`, writing the shards that changed."""
+        """Return the buckets and shards of `space`, adding the shards to write to `to_write`
+        (their places in the list are filled in once they are written)."""
         buckets = self._layout.get(space, (0, []))[0]
         wanted = _bucket_count(len(entries))
         if buckets < 1 or not wanted // 4 <= buckets <= wanted * 4:
@@ -286,7 +300,7 @@ class BuildCache:
         groups: dict[int, list[tuple[Hashable, _Entry]]] = {}
         for key, entry in entries.items():
             groups.setdefault(_bucket(key, buckets), []).append((key, entry))
-        shards = []
+        shards: list[tuple[str, int]] = []
         for bucket, group in sorted(groups.items()):
             origin = group[0][1].shard
             if not (
@@ -294,23 +308,10 @@ class BuildCache:
                 and self._shards.get(origin) == len(group)
                 and all(entry.shard == origin for _, entry in group)
             ):
-                origin = self._write_shard(folder, space, bucket, group)
+                to_write.append(_Shard(space, bucket, len(shards), group))
+                origin = ""
             shards.append((origin, len(group)))
         return buckets, shards
-
-    def _write_shard(
-        self, folder: Path, space: str, bucket: int, group: list[tuple[Hashable, _Entry]]
-    ) -> str:
-        """Write the entries of one bucket to a shard file named by its content; return it."""
-        rows = [(key, entry.digest, entry.pickled()) for key, entry in group]
-        data = pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
-        name = f"{space}-{bucket}-{hashlib.sha256(data).hexdigest()}.pickle"
-        if not (folder / name).is_file():  # else the same content is there already
-            _write_atomically(folder / name, data)
-        for _, entry in group:
-            entry.shard = name
-        self._shards[name] = len(group)
-        return name
 
     def _remove_unnamed(self, folder: Path, named: set[str]) -> None:
         """Remove the shards the manifest does not name that this process knew (replaced ones),
@@ -359,6 +360,32 @@ class BuildCache:
                 for key, digest, blob in rows:
                     entries[key] = _Entry(digest, blob, _UNREAD, name)
         self._layout = layout
+
+
+@dataclass(frozen=True)
+class _Shard:
+    """The entries of one bucket of a namespace, to be written to one shard file."""
+
+    space: str
+    bucket: int
+    position: int  # in the namespace's list of shards
+    group: list[tuple[Hashable, _Entry]]
+
+    @property
+    def entries(self) -> list[_Entry]:
+        """Return the entries of the shard."""
+        return [entry for _, entry in self.group]
+
+
+def _write_shard(folder: Path, shard: _Shard) -> str:
+    """Write `shard` to a file in `folder` named by its content, and return the name (in any
+    process: a second writer of the same content writes the same file)."""
+    rows = [(key, entry.digest, entry.pickled()) for key, entry in shard.group]
+    data = pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
+    name = f"{shard.space}-{shard.bucket}-{hashlib.sha256(data).hexdigest()}.pickle"
+    if not (folder / name).is_file():  # else the same content is there already
+        _write_atomically(folder / name, data)
+    return name
 
 
 def _read_shard(path: Path) -> list[tuple[Hashable, str, bytes]] | None:

@@ -893,17 +893,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
         self._stop_worker()  # every page is built: the worker has ended
-        self._restore_gc()
-        if not self.config.enabled:
-            return
-        if self._dirty:
-            self._digests.commit()
-        if self._serving and self._saved:
-            # The cache stays in memory while serving: a rebuild does not wait for its file
-            # (a third of a second at 1,000), written again when `mkdocs serve` stops.
-            return
-        self._save_cache()
-        self._saved = True
+        try:
+            if not self.config.enabled:
+                return
+            if self._dirty:
+                self._digests.commit()
+            if self._serving and self._saved:
+                # The cache stays in memory while serving: a rebuild does not wait for its file
+                # (a third of a second at 1,000), written again when `mkdocs serve` stops.
+                return
+            self._save_cache()  # under the build's collector thresholds: it makes many objects
+            self._saved = True
+        finally:
+            self._restore_gc()
 
     def on_shutdown(self) -> None:
         """Stop the worker of an interrupted build; write the build cache that `mkdocs serve`
@@ -913,8 +915,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._save_cache()
 
     def _save_cache(self) -> None:
+        # Shards to write are shared with a second process where that may fork (a save after
+        # a cold build of 10,000 postmortems pickles 300 MB); a small save stays in one.
+        mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         try:
-            self._cache.save()
+            self._cache.save(mapper)
         except OSError as error:
             log.warning(
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
