@@ -70,6 +70,8 @@ from ..views.exports import (
 from ..views.follow_ups import parse_ages
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
+from ..views.html import Headings, Made
+from ..views.html import write as write_html
 from ..views.insights import Insights, insights_page
 from ..views.layout import GeneratedPage, Layout, home_page, listed
 from ..views.sanitize import sanitize_html
@@ -85,6 +87,7 @@ from ..views.search_page import (
 )
 from .config import PostmortemsConfig, options_from
 from .forkmap import ForkMap, refusal
+from .html_page import HtmlPage, headings_of, nav_titles
 from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
 from .navcache import NavigationCache
 from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
@@ -172,6 +175,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._nav: Navigation | None = None
         self._gc_threshold: tuple[int, ...] | None = None
         self._navigation = NavigationCache()
+        self._headings = Headings()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
@@ -252,6 +256,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._listing_cells: dict[str, dict[str, Markup]] = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
+        self._headings = headings_of(config)
         self._stop_worker()  # left by a build that was interrupted
         return config
 
@@ -297,8 +302,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         listings = self._listings_for(files, config)
         for page in listings.pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            self._add(files, config, page.src_uri, page.markdown, inclusion)
+            file = self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
+            if page.html is not None and page.meta is not None:
+                # Written as HTML: MkDocs keeps this page and builds it without Markdown.
+                title = str(page.meta["title"])
+                HtmlPage(title, file, config, page.meta, self._write_html)
         data = self._data_for(config)
         for uri, content in {**listings.insights.files, **data.files}.items():
             self._add(files, config, uri, content, InclusionLevel.INCLUDED)
@@ -371,13 +380,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 if kept is None or kept[0] is not page:
                     listed = [self._listed_facts[pm.path] for pm in page.listing]
                     everything = uri == CATALOG_URI or page.data is not None
-                    kept = page, fingerprint(page.markdown, listed, whole if everything else None)
+                    inputs = (page.markdown, page.html, listed, whole if everything else None)
+                    kept = page, fingerprint(*inputs)
                     self._own_digests[uri] = kept
                 own = kept[1]
             else:
                 own = self._rejected.get(uri)
             self._digests.mark(file, fingerprint(shared, own))
-            if file.unchanged and uri in self._titles:
+            if file.unchanged and isinstance(file.page, HtmlPage):
+                pass  # not read again, and knows its title
+            elif file.unchanged and uri in self._titles:
                 # The page is not read again, but the navigation of the pages that are shows it.
                 file.page = Page(self._titles[uri], file, config)
             else:
@@ -583,7 +595,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         uri: str,
         content: str,
         inclusion: InclusionLevel = InclusionLevel.NOT_IN_NAV,
-    ) -> None:
+    ) -> File:
         existing = files.get_file_from_path(uri)
         if existing is not None:
             raise PluginError(
@@ -593,6 +605,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         file = TrackedFile.generated(config, uri, content=content, inclusion=inclusion)
         file.edit_uri = None
         files.append(file)
+        return file
+
+    def _write_html(self, page: Page) -> Made:
+        """Return the HTML of a page the plugin writes as HTML, its links relative to it."""
+        here = page.file.url
+        body = self._generated[page.file.src_uri].html
+        assert body is not None  # only such pages are HtmlPages
+        return write_html(body, lambda uri: get_relative_url(self._url(uri), here), self._headings)
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -620,7 +640,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 template="postmortems/rejected.html",
             )
             return ""
-        if uri in self._generated and self._converted_elsewhere(page, markdown, [self._files_key]):
+        generated = self._generated.get(uri)
+        if (
+            generated is not None
+            and generated.html is None
+            and self._converted_elsewhere(page, markdown, [self._files_key])
+        ):
             return ""
         return markdown
 
@@ -640,6 +665,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Keep the navigation (the pages outside it share one drawing of it, on_env); start
         converting the plugin's pages in a worker process, where that pays."""
         self._nav = nav
+        # MkDocs keeps the pages the plugin made, with their own titles, where the site's
+        # nav names them (as it does every page).
+        for uri, title in nav_titles(config.nav).items():
+            file = files.get_file_from_path(uri)
+            if file is not None and isinstance(file.page, HtmlPage):
+                file.page.title = title
         if self.config.enabled:
             self._worker = self._start_worker(config, files)
         return nav
@@ -663,7 +694,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         uri = file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
             markdown, inputs = self._incident_markdown(pm)
-        elif uri in self._generated:
+        elif (generated := self._generated.get(uri)) is not None:
+            if generated.html is not None:
+                return 0  # written as HTML: nothing to convert
             markdown, inputs = get_data(file.content_string)[0], [self._files_key]
         else:
             return 0
@@ -706,7 +739,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return converted
         pm = self._incidents.get(uri)
         if pm is None:
-            if uri in self._generated:
+            if (generated := self._generated.get(uri)) is not None and generated.html is None:
                 self._rendered.keep(page, html, links_in_digest=True)
             return html
         html = fold_repeated(sanitize_html(html), pm)
