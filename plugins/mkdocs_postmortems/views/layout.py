@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -152,11 +153,12 @@ def html_page(
     **options: str,
 ) -> GeneratedPage:
     """Return a page written as HTML (`views.html`): `parts` are its body, the rest as for
-    `page_meta`. Its file holds the front matter alone, for whoever reads it."""
+    `page_meta`. Its file holds the front matter alone, for whoever reads it, as JSON (which
+    is YAML): a tenth of the time of block YAML, for more than a thousand pages."""
     meta = page_meta(title, hide=hide, searchable=searchable, **options)
     return GeneratedPage(
         src_uri,
-        "---\n" + dump(meta) + "---\n",
+        "---\n" + json.dumps(meta) + "\n---\n",
         in_nav=in_nav,
         listing=listing,
         html=HtmlBody(tuple(parts)),
