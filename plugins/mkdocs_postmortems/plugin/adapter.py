@@ -160,7 +160,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._command: str | None = None  # None: built without MkDocs' command line
-        self._worker: Worker | None = None  # converts pages (parallel)
+        self._early: Worker | None = None  # converts incident bodies from on_files on
+        self._worker: Worker | None = None  # converts the other pages (parallel)
         self._builder: Worker | None = None  # builds pages through the theme (render_share)
         self._shared: SharedPages | None = None
         self._mapper = ForkMap(enabled=False)
@@ -269,6 +270,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._cache.begin()
         self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
+        self._settings_key = fingerprint(
+            sorted(self.settings.vocabularies.items()), self.settings.today
+        )
+        # The incident pages first: their bodies are converted in a worker process while the
+        # rest of the build's data is made (each needs only its record and the site's files).
+        for pm in self.catalog:
+            uri = self.layout.incident_uri(pm.path)
+            self._add(files, config, uri, _body_source(pm.body))
+            self._incidents[uri] = pm
+        self._early = self._start_worker(config, files, list(self._incidents))
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
@@ -278,19 +289,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             findings = run_rules(self.catalog, context, self._cache, self._mapper)
             problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
-        self._settings_key = fingerprint(
-            sorted(self.settings.vocabularies.items()), self.settings.today
-        )
         self._facts_of_catalog()
         self._facets = facet_set(self._listed)
         self._related = self._rank_related()
         found = recurrences(self.catalog, self._related, self.options.recurrence_window)
         self._recurrence_list = found
         self._recurrences = by_incident(found)
-        for pm in self.catalog:
-            uri = self.layout.incident_uri(pm.path)
-            self._add(files, config, uri, _body_source(pm.body))
-            self._incidents[uri] = pm
         for rejected in self.catalog.rejected:
             uri = self.layout.rejected_uri(rejected)
             self._add(files, config, uri, "\n")
@@ -657,7 +661,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Return whether `page`'s conversion is kept from a build or made by the worker."""
         if self._rendered.reuse(page, markdown, inputs):
             return True
-        return self._worker is not None and self._worker.claim(page)
+        return any(
+            worker is not None and worker.claim(page, self._files)
+            for worker in (self._early, self._worker)
+        )
 
     # Last, so the worker and the navigation start from what every other plugin made of them.
     @event_priority(-100)
@@ -672,15 +679,24 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             if file is not None and isinstance(file.page, HtmlPage):
                 file.page.title = title
         if self.config.enabled:
-            self._worker = self._start_worker(config, files)
+            early = set() if self._early is None else set(self._incidents)
+            pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            uris = [file.src_uri for file in pages if file.src_uri not in early]
+            self._worker = self._start_worker(config, files, uris)
         return nav
 
-    def _start_worker(self, config: MkDocsConfig, files: Files) -> Worker | None:
+    def _start_worker(self, config: MkDocsConfig, files: Files, uris: list[str]) -> Worker | None:
+        """Start converting those of the pages of `uris` (in the order MkDocs converts them:
+        the worker takes them from the end) whose conversion is not kept, in a worker process
+        where that pays."""
         workers = self.options.workers
         reason = self._refusal(config)
-        # In the order MkDocs converts them: the worker takes them from the end.
-        pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
-        sizes = {} if reason else {f.src_uri: size for f in pages if (size := self._to_convert(f))}
+        sizes = {}
+        if reason is None:
+            for uri in uris:
+                file = files.src_uris.get(uri)
+                if file is not None and (size := self._to_convert(file)):
+                    sizes[uri] = size
         if reason is None and workers == "auto" and sum(sizes.values()) < AUTO_MIN_MARKDOWN:
             reason = f"{sum(sizes.values()):,} characters of Markdown to convert"
         if reason is not None:
@@ -704,13 +720,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _become_worker(self) -> None:
         """Convert pages, in the worker process, as a build without a worker would."""
-        self._worker = None
+        self._early = self._worker = None
         self._rendered = RenderedPages(self._cache)  # the build keeps what the worker sends
 
     def _stop_worker(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        for worker in (self._early, self._worker):
+            if worker is not None:
+                worker.close()
+        self._early = self._worker = None
         if self._builder is not None:
             self._builder.close()
             self._builder = None
@@ -733,7 +750,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if (kept := self._rendered.restore(page)) is not None:
             return kept
         uri = page.file.src_uri
-        converted = self._worker.restore(page, files) if self._worker is not None else None
+        converted = None
+        for worker in (self._early, self._worker):
+            if converted is None and worker is not None:
+                converted = worker.restore(page, files)
         if converted is not None:
             self._rendered.keep(page, converted, links_in_digest=uri not in self._incidents)
             return converted
@@ -828,7 +848,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             terms = search_terms(self.catalog, pm.id)
             block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
             page.content = (page.content or "") + block
-        if self._builder is not None and self._shared is not None and self._builder.claim(page):
+        if (
+            self._builder is not None
+            and self._shared is not None
+            and self._builder.claim(page, self._files)
+        ):
             # The worker process built this page (render_share): log what it logged there.
             self._builder.restore(page, self._files)
             self._shared.elsewhere.add(uri)
