@@ -16,7 +16,6 @@ from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
 from mkdocs_postmortems.core import cache as cache_module
 from mkdocs_postmortems.core.cache import FOLDER_NAME, MANIFEST_NAME, BuildCache, serial_map
 from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
-from mkdocs_postmortems.plugin import forkmap
 from mkdocs_postmortems.plugin.forkmap import ForkMap
 from synthetic import synthetic_files
 
@@ -246,11 +245,8 @@ def test_a_save_that_dies_before_its_manifest_leaves_the_previous_cache(
     assert set(_shards(tmp_path)) < written
 
 
-def test_a_save_shared_with_a_second_process_writes_the_same_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(forkmap, "MIN_ITEMS", 2)
-    for folder, mapper in (("serial", serial_map), ("shared", ForkMap(enabled=True))):
+def test_a_save_shared_with_a_second_process_writes_the_same_files(tmp_path: Path) -> None:
+    for folder, mapper in (("serial", serial_map), ("shared", ForkMap(True, min_items=2))):
         cache = BuildCache(tmp_path / folder, salt="test")
         for space in ("numbers", "others"):
             for number in range(500):

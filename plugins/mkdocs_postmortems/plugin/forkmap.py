@@ -67,14 +67,16 @@ def refusal(workers: str | int, command: str | None) -> str | None:
 class ForkMap:
     """A mapper that shares its work with a forked child when `enabled`."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, min_items: int = MIN_ITEMS) -> None:
+        """Share the work of calls with more than `min_items` items when `enabled`."""
         self.enabled = enabled
+        self.min_items = min_items
         self.shared = 0  # items the child computed, over this object's life
         self.children: list[int] = []  # the processes it forked (each reaped before returning)
 
     def __call__(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """Return `[function(item) for item in items]`."""
-        if not self.enabled or len(items) < MIN_ITEMS:
+        if not self.enabled or len(items) < self.min_items:
             return [function(item) for item in items]
         half = len(items) // 2
         first, second = items[:half], items[half:]
