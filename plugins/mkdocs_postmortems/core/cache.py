@@ -15,14 +15,15 @@ It never serves stale data:
 - entries not used by a build are dropped when it saves, so a deleted file leaves nothing.
 
 What it costs a build is what the build uses and what it changed. Each value is kept as its
-pickled bytes and unpickled on its first lookup, so a value nobody asks for costs nothing and
-one asked for in a worker process is unpickled there. On disk, the entries of each namespace
-are spread over shard files by a stable hash of their key (`SHARD_ENTRIES` entries each); a
-save writes only the shards whose entries changed, from the bytes it read for the unchanged
-entries of those shards, so nothing unchanged is pickled again. A shard file is named by the
-SHA-256 of its content and never modified; the manifest, which lists the shards and the salt,
-is written last. Entries computed in a worker process are sent to the build as bytes
-(`watch_stores`, `take_stores`, `store_pickled`).
+pickled bytes and unpickled on its first lookup (then the bytes are let go), so a value nobody
+asks for costs nothing and one asked for in a worker process is unpickled there. On disk, the
+entries of each namespace are spread over shard files by a stable hash of their key
+(`SHARD_ENTRIES` entries each); a save writes only the shards whose entries changed, with the
+bytes read from disk for their unchanged entries, so nothing unchanged is pickled again. A
+shard file is named by the SHA-256 of its content and never modified; the manifest, which
+lists the shards and the salt, is written last. A save that writes many shards can share them
+with a second process (`save`'s mapper). Entries computed in a worker process are sent to the
+build as bytes (`watch_stores`, `take_stores`, `store_pickled`).
 
 Every file is written under a temporary name and renamed, and the manifest only after every
 shard it names, so a crash or two builds at once leave either the old or the new manifest,
@@ -114,13 +115,18 @@ class _Entry:
         if self.value is _UNREAD:
             assert self.blob is not None
             self.value = pickle.loads(self.blob)
+            # Not both in memory (300 MB of bytes at 10,000): a save that rewrites the entry's
+            # shard takes its bytes from the shard file again (`_write_shard`).
+            self.blob = None
         return self.value
 
-    def pickled(self) -> bytes:
-        """Return the value's pickled bytes, pickling it on first use."""
-        if self.blob is None:
-            self.blob = pickle.dumps(self.value, pickle.HIGHEST_PROTOCOL)
-        return self.blob
+    def stored(self, read: dict[tuple[Hashable, str], bytes], key: Hashable) -> bytes:
+        """Return the bytes to write for this entry of `key`: those it has, those `read` from
+        its shard file, or its value pickled now (not kept: the save is the last use)."""
+        if self.blob is not None:
+            return self.blob
+        found = read.get((key, self.digest))
+        return found if found is not None else pickle.dumps(self.value, pickle.HIGHEST_PROTOCOL)
 
 
 class BuildCache:
@@ -237,7 +243,7 @@ class BuildCache:
         for space, key in dict.fromkeys(self._journal):
             entry = self._entries.get(space, {}).get(key)
             if entry is not None:
-                taken.append((space, key, entry.digest, entry.pickled()))
+                taken.append((space, key, entry.digest, entry.stored({}, key)))
         self._journal = []
         return taken
 
@@ -380,7 +386,14 @@ class _Shard:
 def _write_shard(folder: Path, shard: _Shard) -> str:
     """Write `shard` to a file in `folder` named by its content, and return the name (in any
     process: a second writer of the same content writes the same file)."""
-    rows = [(key, entry.digest, entry.pickled()) for key, entry in shard.group]
+    # Entries read from disk and unpickled since: their bytes, from the files they were read
+    # from (never pickled again: it costs, and the bytes would differ from what was read).
+    read: dict[tuple[Hashable, str], bytes] = {}
+    for origin in {entry.shard for _, entry in shard.group if entry.blob is None}:
+        if origin is not None:
+            for key, digest, blob in _read_shard(folder / origin) or ():
+                read[key, digest] = blob
+    rows = [(key, entry.digest, entry.stored(read, key)) for key, entry in shard.group]
     data = pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
     name = f"{shard.space}-{shard.bucket}-{hashlib.sha256(data).hexdigest()}.pickle"
     if not (folder / name).is_file():  # else the same content is there already
