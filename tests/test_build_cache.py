@@ -98,10 +98,15 @@ def test_a_cache_of_other_code_or_a_torn_file_is_ignored(tmp_path: Path) -> None
     write_corpus(folder, 3)
     cache = BuildCache(tmp_path / "cache", salt="code A")
     load_catalog(folder, Settings(), cache)
+    cache.store("only_a", "key", "digest", "a value code B does not compute")
     cache.save()
     other = BuildCache(tmp_path / "cache", salt="code B")
     load_catalog(folder, Settings(), other)
     assert other.hits == 0, "a cache written by other code is not read"
+    assert any(name.startswith("only_a-") for name in _shards(tmp_path / "cache"))
+    other.save()
+    # Shards of equal content are shared (the records here); the others go with A's manifest.
+    assert [name for name in _shards(tmp_path / "cache") if name.startswith("only_a-")] == []
     path = tmp_path / "cache" / FOLDER_NAME / MANIFEST_NAME
     path.write_bytes(path.read_bytes()[:100])
     torn = BuildCache(tmp_path / "cache", salt="code B")

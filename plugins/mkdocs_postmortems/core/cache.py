@@ -349,7 +349,10 @@ class BuildCache:
             self._changed = True
             return
         if (version, salt) != (FORMAT_VERSION, self.salt):
-            self._changed = True  # other code wrote it: start empty, rewrite on save
+            # Other code wrote it: start empty, and replace it and its shards on save.
+            self._changed = True
+            with contextlib.suppress(Exception):
+                self._known = {name for _, shards in layout.values() for name, _ in shards}
             return
         for space, (_, shards) in layout.items():
             entries = self._entries.setdefault(space, {})
