@@ -95,12 +95,14 @@ class _Unusual(Exception):
     """The fast path met something it leaves to the careful one, which reports it exactly."""
 
 
-if hasattr(yaml, "CBaseLoader"):
+if _FAST is not None:
 
     class _Composer(yaml.CBaseLoader):
         """libyaml's parser and composer, building the node tree in C with start marks.
 
-        Tags are not resolved: a plain scalar without a tag gets `_PLAIN`, read by `_plain`.
+        Tags are not resolved. The composer asks for one only for a node without a tag or with
+        the non-specific tag `!`, which libyaml marks implicit for a plain scalar as the YAML
+        resolvers do; such a plain scalar gets `_PLAIN` and is read by `_plain`.
         """
 
         def resolve(self, kind: type[Node], value: str | None, implicit: object) -> str:
@@ -301,7 +303,11 @@ def _line_of(mark: object) -> int | None:
 
 def parse(text: str) -> Parsed:
     """Parse front-matter `text` into plain data; raise YamlProblem when it is not acceptable."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+    # A character takes at most four bytes: most texts need not be encoded to be measured.
+    if (
+        len(text) * 4 > MAX_FRONT_MATTER_BYTES
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES
+    ):
         raise YamlProblem(
             f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB",
             1,
