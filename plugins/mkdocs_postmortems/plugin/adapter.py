@@ -70,6 +70,8 @@ from ..views.exports import (
 from ..views.follow_ups import parse_ages
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
+from ..views.html import Headings, Made
+from ..views.html import write as write_html
 from ..views.insights import Insights, insights_page
 from ..views.layout import GeneratedPage, Layout, home_page, listed
 from ..views.sanitize import sanitize_html
@@ -85,6 +87,7 @@ from ..views.search_page import (
 )
 from .config import PostmortemsConfig, options_from
 from .forkmap import ForkMap, refusal
+from .html_page import HtmlPage, headings_of, nav_titles
 from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
 from .navcache import NavigationCache
 from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
@@ -173,6 +176,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._nav: Navigation | None = None
         self._gc_threshold: tuple[int, ...] | None = None
         self._navigation = NavigationCache()
+        self._headings = Headings()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
@@ -253,6 +257,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._listing_cells: dict[str, dict[str, Markup]] = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
+        self._headings = headings_of(config)
         self._stop_worker()  # left by a build that was interrupted
         return config
 
@@ -301,8 +306,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         listings = self._listings_for(files, config)
         for page in listings.pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            self._add(files, config, page.src_uri, page.markdown, inclusion)
+            file = self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
+            if page.html is not None and page.meta is not None:
+                # Written as HTML: MkDocs keeps this page and builds it without Markdown.
+                title = str(page.meta["title"])
+                HtmlPage(title, file, config, page.meta, self._write_html)
         data = self._data_for(config)
         for uri, content in {**listings.insights.files, **data.files}.items():
             self._add(files, config, uri, content, InclusionLevel.INCLUDED)
@@ -375,13 +384,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 if kept is None or kept[0] is not page:
                     listed = [self._listed_facts[pm.path] for pm in page.listing]
                     everything = uri == CATALOG_URI or page.data is not None
-                    kept = page, fingerprint(page.markdown, listed, whole if everything else None)
+                    inputs = (page.markdown, page.html, listed, whole if everything else None)
+                    kept = page, fingerprint(*inputs)
                     self._own_digests[uri] = kept
                 own = kept[1]
             else:
                 own = self._rejected.get(uri)
             self._digests.mark(file, fingerprint(shared, own))
-            if file.unchanged and uri in self._titles:
+            if file.unchanged and isinstance(file.page, HtmlPage):
+                pass  # not read again, and knows its title
+            elif file.unchanged and uri in self._titles:
                 # The page is not read again, but the navigation of the pages that are shows it.
                 file.page = Page(self._titles[uri], file, config)
             else:
@@ -587,7 +599,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         uri: str,
         content: str,
         inclusion: InclusionLevel = InclusionLevel.NOT_IN_NAV,
-    ) -> None:
+    ) -> File:
         existing = files.get_file_from_path(uri)
         if existing is not None:
             raise PluginError(
@@ -597,6 +609,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         file = TrackedFile.generated(config, uri, content=content, inclusion=inclusion)
         file.edit_uri = None
         files.append(file)
+        return file
+
+    def _write_html(self, page: Page) -> Made:
+        """Return the HTML of a page the plugin writes as HTML, its links relative to it."""
+        here = page.file.url
+        body = self._generated[page.file.src_uri].html
+        assert body is not None  # only such pages are HtmlPages
+        return write_html(body, lambda uri: get_relative_url(self._url(uri), here), self._headings)
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -624,7 +644,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 template="postmortems/rejected.html",
             )
             return ""
-        if uri in self._generated and self._converted_elsewhere(page, markdown, [self._files_key]):
+        generated = self._generated.get(uri)
+        if (
+            generated is not None
+            and generated.html is None
+            and self._converted_elsewhere(page, markdown, [self._files_key])
+        ):
             return ""
         return markdown
 
@@ -647,6 +672,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Keep the navigation (the pages outside it share one drawing of it, on_env); start
         converting the plugin's pages in a worker process, where that pays."""
         self._nav = nav
+        # MkDocs keeps the pages the plugin made, with their own titles, where the site's
+        # nav names them (as it does every page).
+        for uri, title in nav_titles(config.nav).items():
+            file = files.get_file_from_path(uri)
+            if file is not None and isinstance(file.page, HtmlPage):
+                file.page.title = title
         if self.config.enabled:
             early = set() if self._early is None else set(self._incidents)
             pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
@@ -679,7 +710,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         uri = file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
             markdown, inputs = self._incident_markdown(pm)
-        elif uri in self._generated:
+        elif (generated := self._generated.get(uri)) is not None:
+            if generated.html is not None:
+                return 0  # written as HTML: nothing to convert
             markdown, inputs = get_data(file.content_string)[0], [self._files_key]
         else:
             return 0
@@ -726,7 +759,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return converted
         pm = self._incidents.get(uri)
         if pm is None:
-            if uri in self._generated:
+            if (generated := self._generated.get(uri)) is not None and generated.html is None:
                 self._rendered.keep(page, html, links_in_digest=True)
             return html
         html = fold_repeated(sanitize_html(html), pm)
@@ -792,8 +825,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             shared.restore_templates(own)
             shared.close()
             self._builder = self._shared = None
+            self._cache.watch_stores()  # the cards it computes go to the build's cache
 
-        job = builder(config, files, self._nav, env)
+        job = builder(config, files, self._nav, env, self._cache)
         uris = [page.file.src_uri for page in own]
         self._builder = start(config, files, uris, prepare, job)
         if self._builder is None:
@@ -820,8 +854,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             and self._shared is not None
             and self._builder.claim(page, self._files)
         ):
-            # The worker process built this page (render_share): log what it logged there.
-            self._builder.restore(page, self._files)
+            # The worker process built this page (render_share): log what it logged there, and
+            # keep what it computed for the next build.
+            built = self._builder.take(page)
+            if built is not None:
+                built.restore(page, self._files)
+                built.keep(self._cache)
             self._shared.elsewhere.add(uri)
             return context
         data = self._page_data(uri, page.url)
@@ -912,17 +950,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
         self._stop_worker()  # every page is built: the worker has ended
-        self._restore_gc()
-        if not self.config.enabled:
-            return
-        if self._dirty:
-            self._digests.commit()
-        if self._serving and self._saved:
-            # The cache stays in memory while serving: a rebuild does not wait for its file
-            # (a third of a second at 1,000), written again when `mkdocs serve` stops.
-            return
-        self._save_cache()
-        self._saved = True
+        try:
+            if not self.config.enabled:
+                return
+            if self._dirty:
+                self._digests.commit()
+            if self._serving and self._saved:
+                # The cache stays in memory while serving: a rebuild does not wait for its file
+                # (a third of a second at 1,000), written again when `mkdocs serve` stops.
+                return
+            self._save_cache()  # under the build's collector thresholds: it makes many objects
+            self._saved = True
+        finally:
+            self._restore_gc()
 
     def on_shutdown(self) -> None:
         """Stop the worker of an interrupted build; write the build cache that `mkdocs serve`
@@ -932,8 +972,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._save_cache()
 
     def _save_cache(self) -> None:
+        # Shards to write are shared with a second process where that may fork (a save after
+        # a cold build of 10,000 postmortems pickles 300 MB); a small save stays in one.
+        mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         try:
-            self._cache.save()
+            self._cache.save(mapper)
         except OSError as error:
             log.warning(
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "
