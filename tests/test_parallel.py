@@ -22,11 +22,14 @@ from pathlib import Path
 import pytest
 import yaml
 from mkdocs.config import load_config
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from conftest import REPO, VALID_FRONT_MATTER, postmortem, site_differences
 from hostile_site import write_hostile
+from mkdocs_postmortems.core.cache import BuildCache
 from mkdocs_postmortems.plugin.adapter import PostmortemsPlugin
-from mkdocs_postmortems.plugin.parallel import unavailable
+from mkdocs_postmortems.plugin.parallel import Sink, _convert, unavailable
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate
@@ -132,8 +135,10 @@ def _assert_same(serial: Build, parallel: Build) -> None:
     assert site_differences(serial.site, parallel.site) == []
     assert serial.lines() == parallel.lines()
     assert len(serial.converters) == len(serial.builders) == 1
-    # The build and its workers: one converting pages, then one building them.
-    assert len(parallel.converters) == len(parallel.builders) == 2
+    # The build and its workers: one converting incident bodies from on_files, one the other
+    # pages from on_nav, then one building pages.
+    assert len(parallel.converters) == 3
+    assert len(parallel.builders) == 2
 
 
 LINKING = """\
@@ -141,7 +146,8 @@ LINKING = """\
 
 See [the other incident](2024-05-03-other.md#details),
 [a missing section](2024-05-03-other.md#nowhere), [a missing page](2024-01-01-missing.md),
-[a folder](../nowhere/) and [mail](someone@example.com).
+[a folder](../nowhere/), [mail](someone@example.com) and
+[the service's incidents](../browse/services/checkout.md), a page made after the incidents'.
 
 ## Details
 
@@ -212,6 +218,21 @@ def test_a_failing_worker_leaves_its_pages_to_the_build(tmp_path: Path, failure:
     _assert_same(serial, parallel)
 
 
+def test_cards_the_worker_computed_reach_the_build_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_PROBE_SLOW", "3")  # so the worker builds incident pages too
+    serial, parallel = _both(_synthetic(tmp_path, 10))
+    _assert_same(serial, parallel)
+    alone, shared = (BuildCache(tmp_path / ".cache" / f"workers-{n}") for n in (0, 1))
+    cards = alone.digests("card")
+    assert len(cards) == 12
+    assert shared.digests("card") == cards, "every card, whichever process computed it"
+    assert [shared.lookup("card", key, digest) for key, digest in cards.items()] == [
+        alone.lookup("card", key, digest) for key, digest in cards.items()
+    ]
+
+
 def test_a_small_site_stays_in_one_process(tmp_path: Path) -> None:
     config = _variant(_synthetic(tmp_path, 10), 0)
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
@@ -237,3 +258,42 @@ def test_serve_dirty_builds_and_threads_keep_one_process(tmp_path: Path) -> None
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_conversion_holds_only_while_the_files_it_looked_up_keep_their_urls(
+    tmp_path: Path,
+) -> None:
+    # What a worker started in on_files records, and what the build checks before taking it.
+    docs, site = tmp_path / "docs", str(tmp_path / "site")
+    for name, text in {
+        "a/page.md": "See [b](../b.md) and [c](c.md).\n",
+        "a/c.md": "# C\n",
+        "b.md": "# B\n",
+        "d.md": "# D\n",
+    }.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text, encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Lookups\n", encoding="utf-8")
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+
+    def file(name: str, *, directory_urls: bool = True) -> File:
+        return File(name, str(docs), site, use_directory_urls=directory_urls)
+
+    page_file, b = file("a/page.md"), file("b.md")
+    files = Files([page_file, b])
+    converted = _convert(page_file, config, files, Sink())
+    # (and the guesses MkDocs tries for its warning about the missing one)
+    assert {("b.md", "b/"), ("a/c.md", None)} <= set(converted.lookups)
+    assert converted.url == "a/page/"
+    page = page_file.page
+    assert page is not None
+    assert converted.holds_for(page, files)
+    # A file nobody links to changes nothing; the missing target, once added, does.
+    files.append(file("d.md"))
+    assert converted.holds_for(page, files)
+    files.append(file("a/c.md"))
+    assert not converted.holds_for(page, files)
+    # So does a target that moved, or the page itself.
+    assert not converted.holds_for(page, Files([page_file, file("b.md", directory_urls=False)]))
+    moved_page = Page(None, file("a/page.md", directory_urls=False), config)
+    assert not converted.holds_for(moved_page, Files([moved_page.file, b]))

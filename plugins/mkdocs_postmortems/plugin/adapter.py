@@ -70,6 +70,8 @@ from ..views.exports import (
 from ..views.follow_ups import parse_ages
 from ..views.gfm import normalize_lists
 from ..views.guides import ADD_URI, REFERENCE_URI, add_page, reference_page
+from ..views.html import Headings, Made
+from ..views.html import write as write_html
 from ..views.insights import Insights, insights_page
 from ..views.layout import GeneratedPage, Layout, home_page, listed
 from ..views.sanitize import sanitize_html
@@ -85,6 +87,7 @@ from ..views.search_page import (
 )
 from .config import PostmortemsConfig, options_from
 from .forkmap import ForkMap, refusal
+from .html_page import HtmlPage, headings_of, nav_titles
 from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
 from .navcache import NavigationCache
 from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
@@ -157,7 +160,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._command: str | None = None  # None: built without MkDocs' command line
-        self._worker: Worker | None = None  # converts pages (parallel)
+        self._early: Worker | None = None  # converts incident bodies from on_files on
+        self._worker: Worker | None = None  # converts the other pages (parallel)
         self._builder: Worker | None = None  # builds pages through the theme (render_share)
         self._shared: SharedPages | None = None
         self._mapper = ForkMap(enabled=False)
@@ -172,6 +176,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._nav: Navigation | None = None
         self._gc_threshold: tuple[int, ...] | None = None
         self._navigation = NavigationCache()
+        self._headings = Headings()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep this instance across `mkdocs serve` rebuilds (MkDocs does so for plugins that
@@ -252,6 +257,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._listing_cells: dict[str, dict[str, Markup]] = {}
         self._env = None
         self._rendered = rendered_pages(self._cache, config, self)
+        self._headings = headings_of(config)
         self._stop_worker()  # left by a build that was interrupted
         return config
 
@@ -264,6 +270,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._cache.begin()
         self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
+        self._settings_key = fingerprint(
+            sorted(self.settings.vocabularies.items()), self.settings.today
+        )
+        # The incident pages first: their bodies are converted in a worker process while the
+        # rest of the build's data is made (each needs only its record and the site's files).
+        for pm in self.catalog:
+            uri = self.layout.incident_uri(pm.path)
+            self._add(files, config, uri, _body_source(pm.body))
+            self._incidents[uri] = pm
+        self._early = self._start_worker(config, files, list(self._incidents))
         problems = list(self.catalog.problems)
         if self.options.lint_on_build:
             docs_dir = Path(config.docs_dir)
@@ -273,19 +289,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             findings = run_rules(self.catalog, context, self._cache, self._mapper)
             problems += [finding.problem for finding in findings]
         self._findings = _report(problems, self._findings)
-        self._settings_key = fingerprint(
-            sorted(self.settings.vocabularies.items()), self.settings.today
-        )
         self._facts_of_catalog()
         self._facets = facet_set(self._listed)
         self._related = self._rank_related()
         found = recurrences(self.catalog, self._related, self.options.recurrence_window)
         self._recurrence_list = found
         self._recurrences = by_incident(found)
-        for pm in self.catalog:
-            uri = self.layout.incident_uri(pm.path)
-            self._add(files, config, uri, _body_source(pm.body))
-            self._incidents[uri] = pm
         for rejected in self.catalog.rejected:
             uri = self.layout.rejected_uri(rejected)
             self._add(files, config, uri, "\n")
@@ -297,8 +306,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         listings = self._listings_for(files, config)
         for page in listings.pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            self._add(files, config, page.src_uri, page.markdown, inclusion)
+            file = self._add(files, config, page.src_uri, page.markdown, inclusion)
             self._generated[page.src_uri] = page
+            if page.html is not None and page.meta is not None:
+                # Written as HTML: MkDocs keeps this page and builds it without Markdown.
+                title = str(page.meta["title"])
+                HtmlPage(title, file, config, page.meta, self._write_html)
         data = self._data_for(config)
         for uri, content in {**listings.insights.files, **data.files}.items():
             self._add(files, config, uri, content, InclusionLevel.INCLUDED)
@@ -371,13 +384,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 if kept is None or kept[0] is not page:
                     listed = [self._listed_facts[pm.path] for pm in page.listing]
                     everything = uri == CATALOG_URI or page.data is not None
-                    kept = page, fingerprint(page.markdown, listed, whole if everything else None)
+                    inputs = (page.markdown, page.html, listed, whole if everything else None)
+                    kept = page, fingerprint(*inputs)
                     self._own_digests[uri] = kept
                 own = kept[1]
             else:
                 own = self._rejected.get(uri)
             self._digests.mark(file, fingerprint(shared, own))
-            if file.unchanged and uri in self._titles:
+            if file.unchanged and isinstance(file.page, HtmlPage):
+                pass  # not read again, and knows its title
+            elif file.unchanged and uri in self._titles:
                 # The page is not read again, but the navigation of the pages that are shows it.
                 file.page = Page(self._titles[uri], file, config)
             else:
@@ -583,7 +599,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         uri: str,
         content: str,
         inclusion: InclusionLevel = InclusionLevel.NOT_IN_NAV,
-    ) -> None:
+    ) -> File:
         existing = files.get_file_from_path(uri)
         if existing is not None:
             raise PluginError(
@@ -593,6 +609,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         file = TrackedFile.generated(config, uri, content=content, inclusion=inclusion)
         file.edit_uri = None
         files.append(file)
+        return file
+
+    def _write_html(self, page: Page) -> Made:
+        """Return the HTML of a page the plugin writes as HTML, its links relative to it."""
+        here = page.file.url
+        body = self._generated[page.file.src_uri].html
+        assert body is not None  # only such pages are HtmlPages
+        return write_html(body, lambda uri: get_relative_url(self._url(uri), here), self._headings)
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -620,7 +644,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
                 template="postmortems/rejected.html",
             )
             return ""
-        if uri in self._generated and self._converted_elsewhere(page, markdown, [self._files_key]):
+        generated = self._generated.get(uri)
+        if (
+            generated is not None
+            and generated.html is None
+            and self._converted_elsewhere(page, markdown, [self._files_key])
+        ):
             return ""
         return markdown
 
@@ -632,7 +661,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Return whether `page`'s conversion is kept from a build or made by the worker."""
         if self._rendered.reuse(page, markdown, inputs):
             return True
-        return self._worker is not None and self._worker.claim(page)
+        return any(
+            worker is not None and worker.claim(page, self._files)
+            for worker in (self._early, self._worker)
+        )
 
     # Last, so the worker and the navigation start from what every other plugin made of them.
     @event_priority(-100)
@@ -640,16 +672,31 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Keep the navigation (the pages outside it share one drawing of it, on_env); start
         converting the plugin's pages in a worker process, where that pays."""
         self._nav = nav
+        # MkDocs keeps the pages the plugin made, with their own titles, where the site's
+        # nav names them (as it does every page).
+        for uri, title in nav_titles(config.nav).items():
+            file = files.get_file_from_path(uri)
+            if file is not None and isinstance(file.page, HtmlPage):
+                file.page.title = title
         if self.config.enabled:
-            self._worker = self._start_worker(config, files)
+            early = set() if self._early is None else set(self._incidents)
+            pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            uris = [file.src_uri for file in pages if file.src_uri not in early]
+            self._worker = self._start_worker(config, files, uris)
         return nav
 
-    def _start_worker(self, config: MkDocsConfig, files: Files) -> Worker | None:
+    def _start_worker(self, config: MkDocsConfig, files: Files, uris: list[str]) -> Worker | None:
+        """Start converting those of the pages of `uris` (in the order MkDocs converts them:
+        the worker takes them from the end) whose conversion is not kept, in a worker process
+        where that pays."""
         workers = self.options.workers
         reason = self._refusal(config)
-        # In the order MkDocs converts them: the worker takes them from the end.
-        pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
-        sizes = {} if reason else {f.src_uri: size for f in pages if (size := self._to_convert(f))}
+        sizes = {}
+        if reason is None:
+            for uri in uris:
+                file = files.src_uris.get(uri)
+                if file is not None and (size := self._to_convert(file)):
+                    sizes[uri] = size
         if reason is None and workers == "auto" and sum(sizes.values()) < AUTO_MIN_MARKDOWN:
             reason = f"{sum(sizes.values()):,} characters of Markdown to convert"
         if reason is not None:
@@ -663,7 +710,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         uri = file.src_uri
         if (pm := self._incidents.get(uri)) is not None:
             markdown, inputs = self._incident_markdown(pm)
-        elif uri in self._generated:
+        elif (generated := self._generated.get(uri)) is not None:
+            if generated.html is not None:
+                return 0  # written as HTML: nothing to convert
             markdown, inputs = get_data(file.content_string)[0], [self._files_key]
         else:
             return 0
@@ -671,13 +720,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _become_worker(self) -> None:
         """Convert pages, in the worker process, as a build without a worker would."""
-        self._worker = None
+        self._early = self._worker = None
         self._rendered = RenderedPages(self._cache)  # the build keeps what the worker sends
 
     def _stop_worker(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        for worker in (self._early, self._worker):
+            if worker is not None:
+                worker.close()
+        self._early = self._worker = None
         if self._builder is not None:
             self._builder.close()
             self._builder = None
@@ -700,13 +750,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if (kept := self._rendered.restore(page)) is not None:
             return kept
         uri = page.file.src_uri
-        converted = self._worker.restore(page, files) if self._worker is not None else None
+        converted = None
+        for worker in (self._early, self._worker):
+            if converted is None and worker is not None:
+                converted = worker.restore(page, files)
         if converted is not None:
             self._rendered.keep(page, converted, links_in_digest=uri not in self._incidents)
             return converted
         pm = self._incidents.get(uri)
         if pm is None:
-            if uri in self._generated:
+            if (generated := self._generated.get(uri)) is not None and generated.html is None:
                 self._rendered.keep(page, html, links_in_digest=True)
             return html
         html = fold_repeated(sanitize_html(html), pm)
@@ -772,8 +825,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             shared.restore_templates(own)
             shared.close()
             self._builder = self._shared = None
+            self._cache.watch_stores()  # the cards it computes go to the build's cache
 
-        job = builder(config, files, self._nav, env)
+        job = builder(config, files, self._nav, env, self._cache)
         uris = [page.file.src_uri for page in own]
         self._builder = start(config, files, uris, prepare, job)
         if self._builder is None:
@@ -795,9 +849,17 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             terms = search_terms(self.catalog, pm.id)
             block = self._env.get_template("postmortems/search-terms.html").render(terms=terms)
             page.content = (page.content or "") + block
-        if self._builder is not None and self._shared is not None and self._builder.claim(page):
-            # The worker process built this page (render_share): log what it logged there.
-            self._builder.restore(page, self._files)
+        if (
+            self._builder is not None
+            and self._shared is not None
+            and self._builder.claim(page, self._files)
+        ):
+            # The worker process built this page (render_share): log what it logged there, and
+            # keep what it computed for the next build.
+            built = self._builder.take(page)
+            if built is not None:
+                built.restore(page, self._files)
+                built.keep(self._cache)
             self._shared.elsewhere.add(uri)
             return context
         data = self._page_data(uri, page.url)
@@ -888,17 +950,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
         self._stop_worker()  # every page is built: the worker has ended
-        self._restore_gc()
-        if not self.config.enabled:
-            return
-        if self._dirty:
-            self._digests.commit()
-        if self._serving and self._saved:
-            # The cache stays in memory while serving: a rebuild does not wait for its file
-            # (a third of a second at 1,000), written again when `mkdocs serve` stops.
-            return
-        self._save_cache()
-        self._saved = True
+        try:
+            if not self.config.enabled:
+                return
+            if self._dirty:
+                self._digests.commit()
+            if self._serving and self._saved:
+                # The cache stays in memory while serving: a rebuild does not wait for its file
+                # (a third of a second at 1,000), written again when `mkdocs serve` stops.
+                return
+            self._save_cache()  # under the build's collector thresholds: it makes many objects
+            self._saved = True
+        finally:
+            self._restore_gc()
 
     def on_shutdown(self) -> None:
         """Stop the worker of an interrupted build; write the build cache that `mkdocs serve`
@@ -908,8 +972,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._save_cache()
 
     def _save_cache(self) -> None:
+        # Shards to write are shared with a second process where that may fork (a save after
+        # a cold build of 10,000 postmortems pickles 300 MB); a small save stays in one.
+        mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         try:
-            self._cache.save()
+            self._cache.save(mapper)
         except OSError as error:
             log.warning(
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "

@@ -3,16 +3,18 @@
 MkDocs converts every page's Markdown in one process, one page after another: at 1,000
 postmortems, incident bodies and listing pages take about 10 s of a build, on machines
 (laptops, CI runners) with two cores or more. The plugin knows its pages before MkDocs converts
-any, so at the end of `on_nav` it forks one worker. The worker runs, for the plugin's pages
-from the last one backwards, what MkDocs' build runs for a page (`on_pre_page`, reading the
-source, `on_page_markdown`, `Page.render` with the site's extensions and MkDocs' link checks,
-`on_page_content`) and sends back through a pipe what that gave: HTML, table of contents,
-anchors, title, links to anchors, and the log records of the conversion (the build reads
-the pipe at each of its pages, in its one thread). The build goes forward as usual; on
-reaching a page the worker has converted, it converts empty Markdown and
-puts the worker's result back, logging the worker's records where MkDocs would have logged
-them (so `mkdocs build --strict` counts their warnings). Where the two meet, the worker stops:
-neither estimates costs, each takes the next page from its own end.
+any: it forks one worker for the incident pages as soon as they are loaded (in `on_files`,
+so their bodies are converted while the build makes its listings and data), and one for the
+other pages at the end of `on_nav`. A worker runs, for its pages from the last one backwards,
+what MkDocs' build runs for a page (`on_pre_page`, reading the source, `on_page_markdown`,
+`Page.render` with the site's extensions and MkDocs' link checks, `on_page_content`) and sends
+back through a pipe what that gave: HTML, table of contents, anchors, title, links to
+anchors, and the log records of the conversion (the build reads the pipe at each of its pages,
+in its one thread). The build goes forward as usual; on reaching a page a worker has
+converted, it converts empty Markdown and puts the worker's result back, logging the worker's
+records where MkDocs would have logged them (so `mkdocs build --strict` counts their
+warnings). Where the two meet, the worker stops: neither estimates costs, each takes the next
+page from its own end.
 
 What keeps it safe:
 
@@ -23,6 +25,9 @@ What keeps it safe:
   (`rendered.changes_pages`): then a page's conversion depends only on the state at the fork;
 - the worker never returns into MkDocs: it ends with `os._exit`, writes no file and prints
   nothing (its log records go to the build);
+- a worker started in `on_files` sees the site's files of that moment: each conversion
+  records the files it looked up (`Lookups`), and the build takes it only if they, and the
+  page itself, still have the same URLs (a link to a page added since is resolved again);
 - a page the worker could not convert (an exception, a record that cannot be sent, a crash, a
   stall longer than `STALL_S`) is converted by the build itself, as without a worker;
 - the build kills and reaps the worker once the last page is converted or the build fails, so
@@ -77,6 +82,22 @@ class Converted:
     rendered: Rendered
     links_to_anchors: dict[str, dict[str, str]] | None  # by the linked page's source path
     records: tuple[dict[str, Any], ...]  # what the conversion logged, as LogRecord fields
+    # The site's files the conversion looked up (resolving links): the URL found, or None.
+    # With the page's own URL, all a conversion reads of the files (`Lookups`).
+    url: str = ""
+    lookups: tuple[tuple[str, str | None], ...] = ()
+
+    def holds_for(self, page: Page, files: Files) -> bool:
+        """Return whether the conversion is what one with `files` would give: the page and
+        every file it looked up have the URLs they had in the worker (which may have started
+        before every file was known: a link to a file added since must be resolved again)."""
+        if page.file.url != self.url:
+            return False
+        for uri, url in self.lookups:
+            found = files.get_file_from_path(uri)
+            if (None if found is None else found.url) != url:
+                return False
+        return True
 
     def restore(self, page: Page, files: Files) -> str:
         """Give `page` what its conversion set, log what it logged; return its HTML."""
@@ -129,8 +150,9 @@ class Worker:
         self.converted = 0
         os.set_blocking(fd, False)
 
-    def claim(self, page: Page) -> bool:
-        """Return whether the worker converted `page` (waiting if it is converting it now).
+    def claim(self, page: Page, files: Files) -> bool:
+        """Return whether the worker did `page` (waiting if it is doing it now), for the
+        site's `files`.
 
         False means the build converts it; the worker then stops before reaching it.
         """
@@ -159,17 +181,25 @@ class Worker:
         if payload is None:
             return False
         try:
-            self._claimed[uri] = pickle.loads(payload)
+            claimed = pickle.loads(payload)
         except Exception as error:
             log.debug(f"cannot read the worker's conversion of {uri} ({error}); converting it")
             return False
+        if isinstance(claimed, Converted) and not claimed.holds_for(page, files):
+            log.debug(f"the site's files changed since the worker converted {uri}; converting it")
+            return False
+        self._claimed[uri] = claimed
         self.converted += 1
         return True
 
     def restore(self, page: Page, files: Files) -> str | None:
         """Put back the worker's conversion of a claimed page, returning its HTML (else None)."""
-        converted = self._claimed.pop(page.file.src_uri, None)
+        converted = self.take(page)
         return None if converted is None else converted.restore(page, files)
+
+    def take(self, page: Page) -> Any | None:
+        """Return (and forget) what the worker's job gave for a claimed page (else None)."""
+        return self._claimed.pop(page.file.src_uri, None)
 
     def close(self) -> None:
         """Stop the worker if it still runs, and reap it."""
@@ -299,7 +329,7 @@ def _convert(file: File, config: MkDocsConfig, files: Files, sink: Sink) -> Conv
     )
     # The build itself reads the source and runs the hooks above: only what follows logs
     # something it would not.
-    with sink.recording() as records:
+    with sink.recording() as records, Lookups(files) as lookups:
         page.render(config, files)
         assert page.content is not None
         html = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
@@ -309,7 +339,36 @@ def _convert(file: File, config: MkDocsConfig, files: Files, sink: Sink) -> Conv
         Rendered.of(page, html),
         None if links is None else {to.src_uri: dict(by) for to, by in links.items()},
         tuple(records),
+        file.url,
+        tuple(lookups.items()),
     )
+
+
+class Lookups(dict[str, str | None]):
+    """The files looked up in `files` while in the `with` block: the URL found, or None.
+
+    MkDocs' conversion reads the site's files only through `Files.get_file_from_path` (to
+    resolve and check links); the worker's copy of it records each lookup for `Converted`.
+    """
+
+    def __init__(self, files: Files) -> None:
+        super().__init__()
+        self._files = files
+
+    def __enter__(self) -> Lookups:
+        find = type(self._files).get_file_from_path
+
+        def recording(path: str) -> File | None:
+            found = find(self._files, path)
+            self[path] = None if found is None else found.url
+            return found
+
+        # In the worker process only, which never returns into MkDocs.
+        setattr(self._files, "get_file_from_path", recording)  # noqa: B010
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        del self._files.get_file_from_path
 
 
 class Sink:

@@ -1,8 +1,9 @@
 """Reuse the HTML of a page whose Markdown, and everything its conversion reads, is unchanged.
 
 Converting Markdown is the largest cost of a build that the plugin adds to MkDocs' own: every
-incident body and listing pages of thousands of links (about 3 ms per incident page, and 1 s
-for the lessons and root-cause pages of 1,000). The conversion is a function of the Markdown,
+incident body (about 3 ms a page) and the generated pages still written in Markdown (home,
+catalog, insights, follow-ups, guides; the listing pages written as HTML, `html_page`, are
+not converted at all). The conversion is a function of the Markdown,
 the site's Markdown extensions, the page's place in the site and, for relative links, which
 files the site has. The HTML is kept in the build cache under a digest of all of those; on a match
 the page gets empty Markdown to convert (MkDocs always converts) and the kept HTML, table of

@@ -1,6 +1,9 @@
 """Write the pages that browse across incidents: catalog, facets, root causes, lessons, follow-ups.
 
-Every page is Markdown built from the catalog; untrusted text goes through `md_text`/`md_link`.
+Facet, root-cause and lessons pages are written as HTML (`views.html`: Python-Markdown cost
+2-3 ms a page, and the pages of contributing factors by service alone number a thousand at
+1,000 postmortems), every untrusted value escaped as it is added; the catalog's short
+introduction is Markdown, and the follow-ups page is made in `follow_ups`.
 The catalog's table itself is rendered by a template (`postmortems/catalog.html`) from
 `catalog_rows`, because its rows carry the data-* attributes the filter script reads.
 Each page is linear in the number of postmortems, and no page embeds an incident's body.
@@ -32,12 +35,11 @@ from ..core.catalog import Catalog, Settings
 from ..core.model import Postmortem
 from ..core.text import format_duration, plural, shorten
 from .follow_ups import FOLLOW_UPS_URI, AgeFlags, follow_ups_page
-from .layout import LISTING_TEMPLATE, GeneratedPage, Layout, front_matter
+from .html import Content, Link, Part, bullets, element, heading, joined, link, table, text
+from .layout import LISTING_TEMPLATE, GeneratedPage, Layout, front_matter, html_page
 from .markup import (
     css_class,
-    md_link,
-    md_rich,
-    md_text,
+    html_rich,
     render_inline,
     severity_badge,
 )
@@ -215,30 +217,30 @@ def facet_set(catalog: Catalog) -> FacetSet:
     return FacetSet({kind.key: facets(catalog, kind) for kind in KINDS})
 
 
-def _stats_markdown(
-    stats: FacetStats, from_uri: str, layout: Layout, found: FacetSet, link_categories: bool = True
-) -> str:
-    parts = ["| Severity | Incidents |\n| --- | ---: |\n"]
-    parts += [f"| {severity_badge(name)} | {count} |\n" for name, count in stats.by_severity]
-    median = (
-        f"**{format_duration(stats.median_time_to_resolve)}**, from "
-        f"{plural(stats.resolved_known, 'incident')} with a resolve time"
-        if stats.median_time_to_resolve is not None
-        else "unknown (no incident has both a start and a resolve time)"
+def _stats_html(stats: FacetStats, found: FacetSet) -> list[Part]:
+    parts = table(
+        ["Severity", "Incidents"],
+        [(severity_badge(name), str(count)) for name, count in stats.by_severity],
+        right={1},
     )
-    parts.append(f"\nMedian time to resolve: {median}.\n\n")
+    median: list[Part] = (
+        [
+            *element("strong", format_duration(stats.median_time_to_resolve)),
+            text(f", from {plural(stats.resolved_known, 'incident')} with a resolve time"),
+        ]
+        if stats.median_time_to_resolve is not None
+        else [text("unknown (no incident has both a start and a resolve time)")]
+    )
+    parts += element("p", [text("Median time to resolve: "), *median, text(".")])
     if stats.co_categories:
-        shown = []
+        shown: list[list[Part]] = []
         for name, count in stats.co_categories[:8]:
-            slug = found.slug("category", name) if link_categories else None
-            label = (
-                md_link(name, layout.link(from_uri, facet_uri(KIND_BY_KEY["category"], slug)))
-                if slug
-                else md_text(name)
-            )
-            shown.append(f"{label} ({count})")
-        parts.append("Root-cause categories seen here: " + ", ".join(shown) + ".\n\n")
-    return "".join(parts)
+            slug = found.slug("category", name)
+            label = link(name, facet_uri(KIND_BY_KEY["category"], slug)) if slug else text(name)
+            shown.append([label, text(f" ({count})")])
+        seen = joined(shown, ", ")
+        parts += element("p", [text("Root-cause categories seen here: "), *seen, text(".")])
+    return parts
 
 
 def listing_cells(pm: Postmortem) -> dict[str, Markup]:
@@ -276,23 +278,29 @@ def facet_page(facet: Facet, settings: Settings, layout: Layout, found: FacetSet
     uri = facet_uri(kind, facet.slug)
     exclude = facet.name if kind.key == "category" else None
     stats = summarize(facet.incidents, settings, exclude_category=exclude)
-    links = [md_link("All " + kind.title.lower(), layout.link(uri, facet_index_uri(kind)))]
+    links = [link("All " + kind.title.lower(), facet_index_uri(kind))]
     if kind.key in CATALOG_FILTERS:
-        catalog_link = layout.link(uri, CATALOG_URI) + _catalog_query(kind, facet.name)
-        links.append(md_link("These incidents in the catalog", catalog_link))
-    body = [
-        f"# {md_text(kind.singular.capitalize())}: {md_text(facet.name)}\n\n",
-        f"{plural(stats.count, 'incident')}. {' · '.join(links)}\n\n",
-        "## At a glance\n\n",
-        _stats_markdown(stats, uri, layout, found),
-        _by_service(facet, uri, layout, found) if kind.key == "factor" else "",
-        # The table of incidents is rendered by the listing template: Python-Markdown costs
-        # about 100 times more per row, and facet pages hold every incident several times.
-        "## Incidents\n",
-    ]
+        query = _catalog_query(kind, facet.name)
+        links.append(link("These incidents in the catalog", CATALOG_URI, query))
     title = f"{kind.singular.capitalize()}: {facet.name}"
-    markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
-    return GeneratedPage(uri, markdown, in_nav=False, listing=facet.incidents)
+    body = [
+        heading(1, title),
+        *element("p", [text(f"{plural(stats.count, 'incident')}. "), *joined(links, " · ")]),
+        heading(2, "At a glance"),
+        *_stats_html(stats, found),
+        *(_by_service(facet, layout, found) if kind.key == "factor" else ()),
+        # The table of incidents is rendered by the listing template from `listing`.
+        heading(2, "Incidents"),
+    ]
+    return html_page(
+        uri,
+        title,
+        body,
+        in_nav=False,
+        listing=facet.incidents,
+        searchable=False,
+        template=LISTING_TEMPLATE,
+    )
 
 
 def _pairs(facet: Facet, found: FacetSet) -> list[tuple[str, str, list[Postmortem]]]:
@@ -311,22 +319,25 @@ def factor_service_uri(facet: Facet, service_slug: str) -> str:
     return f"{BROWSE_FOLDER}/{facet.kind.folder}/{facet.slug}/{service_slug}.md"
 
 
-def _by_service(facet: Facet, uri: str, layout: Layout, found: FacetSet) -> str:
-    pairs = _pairs(facet, found)
-    lines = [
-        "## By service\n\n",
-        "Where this factor played a part, service by service. A service with two incidents or "
-        "more has a page of its own: a theme, not a one-off.\n\n",
-        "| Service | Incidents | Latest |\n| --- | ---: | --- |\n",
+def _incident_link(layout: Layout, pm: Postmortem) -> Link:
+    return link(pm.title, layout.incident_uri(pm.path))
+
+
+def _by_service(facet: Facet, layout: Layout, found: FacetSet) -> list[Part]:
+    rows = []
+    for service, slug, members in _pairs(facet, found):
+        has_page = len(members) >= PAIR_PAGE_MINIMUM and slug
+        name = link(service, factor_service_uri(facet, slug)) if has_page else text(service)
+        rows.append((name, str(len(members)), _incident_link(layout, members[0])))
+    return [
+        heading(2, "By service"),
+        *element(
+            "p",
+            "Where this factor played a part, service by service. A service with two incidents "
+            "or more has a page of its own: a theme, not a one-off.",
+        ),
+        *table(["Service", "Incidents", "Latest"], rows, right={1}),
     ]
-    for service, slug, members in pairs:
-        if len(members) >= PAIR_PAGE_MINIMUM and slug:
-            name = md_link(service, layout.link(uri, factor_service_uri(facet, slug)))
-            latest = layout.incident_link(uri, members[0])
-        else:
-            name, latest = md_text(service), layout.incident_link(uri, members[0])
-        lines.append(f"| {name} | {len(members)} | {latest} |\n")
-    return "".join(lines) + "\n"
 
 
 def factor_service_pages(
@@ -339,21 +350,35 @@ def factor_service_pages(
     for service, slug, members in _pairs(facet, found):
         if len(members) < PAIR_PAGE_MINIMUM or not slug:
             continue
-        uri = factor_service_uri(facet, slug)
-        service_page = facet_uri(KIND_BY_KEY["service"], slug)
         stats = summarize(tuple(members), settings)
-        service_link = md_link(service, layout.link(uri, service_page))
-        factor_link = md_link(facet.name, layout.link(uri, factor_page))
-        body = [
-            f"# {md_text(facet.name)} · {md_text(service)}\n\n",
-            f"{plural(len(members), 'incident')} on {service_link} where a contributing factor "
-            f"was: {factor_link}.\n\n## At a glance\n\n",
-            _stats_markdown(stats, uri, layout, found),
-            "## Incidents\n",
-        ]
         title = f"{facet.name} · {service}"
-        markdown = _page(title, "".join(body), searchable=False, template=LISTING_TEMPLATE)
-        pages.append(GeneratedPage(uri, markdown, in_nav=False, listing=tuple(members)))
+        body = [
+            heading(1, title),
+            *element(
+                "p",
+                [
+                    text(f"{plural(len(members), 'incident')} on "),
+                    link(service, facet_uri(KIND_BY_KEY["service"], slug)),
+                    text(" where a contributing factor was: "),
+                    link(facet.name, factor_page),
+                    text("."),
+                ],
+            ),
+            heading(2, "At a glance"),
+            *_stats_html(stats, found),
+            heading(2, "Incidents"),
+        ]
+        pages.append(
+            html_page(
+                factor_service_uri(facet, slug),
+                title,
+                body,
+                in_nav=False,
+                listing=tuple(members),
+                searchable=False,
+                template=LISTING_TEMPLATE,
+            )
+        )
     return pages
 
 
@@ -362,30 +387,30 @@ def facet_index_page(
 ) -> GeneratedPage:
     """Return the index page of facet `kind`: every value with its count and median."""
     uri = facet_index_uri(kind)
-    body = [f"# {md_text(kind.title)}\n\n"]
+    body: list[Part] = [heading(1, kind.title)]
     if not group:
-        body.append(f"No incident has a {md_text(kind.singular)} yet.\n")
-        return GeneratedPage(uri, _page(kind.title, "".join(body), searchable=False))
+        body += element("p", f"No incident has a {kind.singular} yet.")
+        return html_page(uri, kind.title, body, searchable=False)
     ordered = group if kind.newest_first else sorted(group, key=lambda f: -len(f.incidents))
-    body.append(
-        f"{plural(len(group), kind.singular)}"
-        + (", the most frequent first" if not kind.newest_first else ", newest first")
-        + ".\n\n"
-    )
-    body.append(
-        f"| {md_text(kind.singular.capitalize())} | Incidents | Worst severity "
-        "| Median time to resolve | Latest |\n| --- | ---: | --- | --- | --- |\n"
-    )
+    order = ", the most frequent first" if not kind.newest_first else ", newest first"
+    body += element("p", f"{plural(len(group), kind.singular)}{order}.")
+    rows = []
     for facet in ordered:
         stats = summarize(facet.incidents, settings)
         worst = stats.by_severity[0][0] if stats.by_severity else "unknown"
-        link = md_link(facet.name, layout.link(uri, facet_uri(kind, facet.slug)))
-        body.append(
-            f"| {link} | {stats.count} | {severity_badge(worst)} "
-            f"| {format_duration(stats.median_time_to_resolve)} "
-            f"| {facet.incidents[0].date.isoformat()} |\n"
+        rows.append(
+            (
+                link(facet.name, facet_uri(kind, facet.slug)),
+                str(stats.count),
+                severity_badge(worst),
+                format_duration(stats.median_time_to_resolve),
+                facet.incidents[0].date.isoformat(),
+            )
         )
-    return GeneratedPage(uri, _page(kind.title, "".join(body), searchable=False))
+    header = [kind.singular.capitalize(), "Incidents", "Worst severity"]
+    header += ["Median time to resolve", "Latest"]
+    body += table(header, rows, right={1})
+    return html_page(uri, kind.title, body, searchable=False)
 
 
 # --- root causes, lessons, follow-ups ----------------------------------------------------------
@@ -407,34 +432,38 @@ def _by_category(catalog: Catalog) -> dict[str, list[Postmortem]]:
 
 def root_causes_page(catalog: Catalog, layout: Layout, found: FacetSet) -> GeneratedPage:
     """Return the page of every root cause, grouped by root-cause category."""
-    uri = ROOT_CAUSES_URI
     groups = _by_category(catalog)
     descriptions = {t.value: t.description for t in catalog.settings.terms("root_cause_category")}
-    body = [
-        "# Root causes\n\n",
-        "What breaks here: every incident's root cause, grouped by root-cause category "
-        "(an incident with several categories appears under each).\n\n",
+    body: list[Part] = [
+        heading(1, "Root causes"),
+        *element(
+            "p",
+            "What breaks here: every incident's root cause, grouped by root-cause category "
+            "(an incident with several categories appears under each).",
+        ),
     ]
     if not groups:
-        body.append("No postmortems yet.\n")
+        body += element("p", "No postmortems yet.")
     for name in _category_order(groups, catalog.settings):
         members = groups[name]
-        body.append(f"\n## {md_text(name)}\n\n")
+        body.append(heading(2, name))
         if descriptions.get(name):
-            body.append(f"{md_text(descriptions[name])}\n\n")
+            body += element("p", descriptions[name])
         slug = found.slug("category", name)
         if slug:
-            page = layout.link(uri, facet_uri(KIND_BY_KEY["category"], slug))
-            body.append(
-                f"{plural(len(members), 'incident')}; {md_link('the category page', page)}.\n\n"
-            )
-        body += [
-            f"- {layout.incident_link(uri, pm)} ({pm.date.isoformat()}, "
-            f"{severity_badge(pm.severity)}): "
-            f"{md_rich(shorten(pm.root_cause, 300, sentence=True))}\n"
+            page = link("the category page", facet_uri(KIND_BY_KEY["category"], slug))
+            body += element("p", [text(f"{plural(len(members), 'incident')}; "), page, text(".")])
+        body += bullets(
+            [
+                _incident_link(layout, pm),
+                text(f" ({pm.date.isoformat()}, "),
+                severity_badge(pm.severity),
+                text("): "),
+                html_rich(shorten(pm.root_cause, 300, sentence=True)),
+            ]
             for pm in members
-        ]
-    return GeneratedPage(uri, _page("Root causes", "".join(body), searchable=False))
+        )
+    return html_page(ROOT_CAUSES_URI, "Root causes", body, searchable=False)
 
 
 def _theme(pm: Postmortem) -> str:
@@ -456,7 +485,7 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
     index = lessons_index_uri()
     totals: Counter[str] = Counter()
     pages: list[GeneratedPage] = []
-    keyed: list[tuple[tuple[int, str, str], str]] = []
+    keyed: list[tuple[tuple[int, str, str], list[Content]]] = []
     for theme in order:
         members = themes[theme]
         counts = Counter(
@@ -464,49 +493,52 @@ def lesson_pages(catalog: Catalog, layout: Layout) -> list[GeneratedPage]:
         )
         totals.update(counts)
         uri = f"{LESSONS_FOLDER}/{slug_of[theme]}.md"
-        body = [
-            f"# Lessons: {md_text(theme)}\n\n",
-            f"Lessons from {plural(len(members), 'incident')} whose main root-cause category "
-            f"is {md_text(theme)}, newest first. "
-            f"{md_link('All lessons', layout.link(uri, index))}\n",
+        title = f"Lessons: {theme}"
+        body: list[Part] = [
+            heading(1, title),
+            *element(
+                "p",
+                [
+                    text(
+                        f"Lessons from {plural(len(members), 'incident')} whose main root-cause "
+                        f"category is {theme}, newest first. "
+                    ),
+                    link("All lessons", index),
+                ],
+            ),
         ]
-        for key, heading in LESSON_KINDS:
-            lessons = [(pm, text) for pm in members for text in getattr(pm.lessons, key)]
+        for key, kind_title in LESSON_KINDS:
+            lessons = [(pm, said) for pm in members for said in getattr(pm.lessons, key)]
             if lessons:
-                body.append(f"\n## {heading}\n\n")
-                body += [
-                    f"- {md_text(text)} ({layout.incident_link(uri, pm)})\n" for pm, text in lessons
-                ]
-        pages.append(
-            GeneratedPage(
-                uri, _page(f"Lessons: {theme}", "".join(body), searchable=False), in_nav=False
-            )
-        )
-        cells = " | ".join(str(counts[key]) for key, _ in LESSON_KINDS)
-        keyed.append(
-            (
-                (-len(members), theme.casefold(), theme),
-                f"| {md_link(theme, layout.link(index, uri))} | {len(members)} | {cells} |\n",
-            )
-        )
+                body.append(heading(2, kind_title))
+                body += bullets(
+                    [text(f"{said} ("), _incident_link(layout, pm), text(")")]
+                    for pm, said in lessons
+                )
+        pages.append(html_page(uri, title, body, in_nav=False, searchable=False))
+        cells: list[Content] = [link(theme, uri), str(len(members))]
+        cells += [str(counts[key]) for key, _ in LESSON_KINDS]
+        keyed.append(((-len(members), theme.casefold(), theme), cells))
     body = [
-        "# Lessons learned\n\n",
-        "What went wrong, what went well and where we got lucky, across every incident, "
-        "grouped by theme: the incident's main root-cause category. The themes with most "
-        "incidents come first.\n\n",
+        heading(1, "Lessons learned"),
+        *element(
+            "p",
+            "What went wrong, what went well and where we got lucky, across every incident, "
+            "grouped by theme: the incident's main root-cause category. The themes with most "
+            "incidents come first.",
+        ),
     ]
-    rows = [row for _, row in sorted(keyed)]
-    if rows:
-        body.append(
+    if keyed:
+        body += element(
+            "p",
             f"{totals['went_wrong']} went wrong, {totals['went_well']} went well, "
-            f"{totals['got_lucky']} got lucky.\n\n"
-            "| Theme | Incidents | Went wrong | Went well | Got lucky |\n"
-            "| --- | ---: | ---: | ---: | ---: |\n"
+            f"{totals['got_lucky']} got lucky.",
         )
-        body += rows
+        header = ["Theme", "Incidents", "Went wrong", "Went well", "Got lucky"]
+        body += table(header, [cells for _, cells in sorted(keyed)], right={1, 2, 3, 4})
     else:
-        body.append("No postmortem records lessons yet.\n")
-    pages.insert(0, GeneratedPage(index, _page("Lessons learned", "".join(body), searchable=False)))
+        body += element("p", "No postmortem records lessons yet.")
+    pages.insert(0, html_page(index, "Lessons learned", body, searchable=False))
     return pages
 
 

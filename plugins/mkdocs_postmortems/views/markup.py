@@ -97,21 +97,31 @@ def md_link(text: object, target: str) -> str:
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
-def md_rich(value: object) -> str:
-    """Return `value` as Markdown like `md_text`, but keep its `code spans` as code.
+def _code_spans(value: object) -> list[tuple[str, bool]]:
+    """Return the pieces of `value` on one line, each with whether it is a `code span`."""
+    text = " ".join(str(value).split())
+    pieces, position = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        if match.start() > position:
+            pieces.append((text[position : match.start()], False))
+        pieces.append((match.group(1), True))
+        position = match.end()
+    pieces.append((text[position:], False))
+    return pieces
+
+
+def html_rich(value: object) -> Markup:
+    """Return `value` on one line as escaped HTML, but keep its `code spans` as code.
 
     Summaries and root causes quote commands ("`rm -rf`"); shown literally the backticks are
-    noise. The code itself is escaped (and `|` too, so a table cell cannot end inside it).
+    noise.
     """
-    text = " ".join(str(value).split())
-    parts, position = [], 0
-    for match in _CODE_SPAN.finditer(text):
-        parts.append(md_text(text[position : match.start()]) if match.start() > position else "")
-        code = str(escape(match.group(1))).replace("|", "&#124;")
-        parts.append(f"<code>{code}</code>")
-        position = match.end()
-    parts.append(md_text(text[position:]))
-    return "".join(parts)
+    return Markup(
+        "".join(
+            f"<code>{escape(piece)}</code>" if code else str(escape(piece))
+            for piece, code in _code_spans(value)
+        )
+    )
 
 
 def css_class(value: str) -> str:
