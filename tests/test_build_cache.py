@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
-from mkdocs_postmortems.core.cache import FILE_NAME, BuildCache
+from mkdocs_postmortems.core import cache as cache_module
+from mkdocs_postmortems.core.cache import FOLDER_NAME, MANIFEST_NAME, BuildCache, serial_map
 from mkdocs_postmortems.core.catalog import Catalog, Settings, load_catalog
+from mkdocs_postmortems.plugin import forkmap
+from mkdocs_postmortems.plugin.forkmap import ForkMap
 from synthetic import synthetic_files
 
 BLAMING_BODY = "## What happened\n\nThe operator was careless with the config push.\n"
@@ -69,8 +72,8 @@ def test_cached_load_is_a_fresh_load_after_change_rename_and_delete(tmp_path: Pa
     assert catalog.get("2024-05-02-item001") is None
     assert catalog.get("2024-05-03-item002") is None
     again.save()
-    entries = BuildCache(tmp_path / "cache")._entries  # as the next build reads it
-    assert sorted(entries["record"]) == sorted(p.name for p in folder.iterdir()), (
+    keys = BuildCache(tmp_path / "cache").digests("record")  # as the next build reads it
+    assert sorted(keys) == sorted(p.name for p in folder.iterdir()), (  # type: ignore[type-var]
         "entries of renamed and deleted files are dropped"
     )
 
@@ -100,13 +103,190 @@ def test_a_cache_of_other_code_or_a_torn_file_is_ignored(tmp_path: Path) -> None
     other = BuildCache(tmp_path / "cache", salt="code B")
     load_catalog(folder, Settings(), other)
     assert other.hits == 0, "a cache written by other code is not read"
-    path = tmp_path / "cache" / FILE_NAME
+    path = tmp_path / "cache" / FOLDER_NAME / MANIFEST_NAME
     path.write_bytes(path.read_bytes()[:100])
     torn = BuildCache(tmp_path / "cache", salt="code B")
     same(load_catalog(folder, Settings(), torn), load_catalog(folder, Settings()))
     assert torn.hits == 0
     torn.save()
-    assert BuildCache(tmp_path / "cache", salt="code B")._entries, "the torn file is rewritten"
+    rewritten = BuildCache(tmp_path / "cache", salt="code B")
+    assert rewritten.digests("record"), "the torn file is rewritten"
+
+
+class Counted:
+    """A cached value that counts how often it is pickled and unpickled."""
+
+    pickled = 0
+    unpickled = 0
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        Counted.pickled += 1
+        return _unpickle_counted, (self.number,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Counted) and other.number == self.number
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _unpickle_counted(number: int) -> Counted:
+    Counted.unpickled += 1
+    return Counted(number)
+
+
+def _filled(folder: Path, count: int, space: str = "numbers") -> BuildCache:
+    """Return a cache of `count` Counted values in `space`, saved in `folder`."""
+    cache = BuildCache(folder, salt="test")
+    for number in range(count):
+        cache.store(space, f"key{number}", f"digest{number}", Counted(number))
+    cache.save()
+    return cache
+
+
+def _shards(folder: Path) -> dict[str, int]:
+    """Return the shard files of the cache in `folder`, with their inode numbers."""
+    files = (folder / FOLDER_NAME).glob("*-*-*.pickle")
+    return {path.name: path.stat().st_ino for path in files}
+
+
+def test_values_are_unpickled_on_lookup_only(tmp_path: Path) -> None:
+    _filled(tmp_path, 100)
+    Counted.unpickled = 0
+    cache = BuildCache(tmp_path, salt="test")
+    assert Counted.unpickled == 0, "reading the cache unpickles no value"
+    assert cache.holds("numbers", "key7", "digest7")
+    assert Counted.unpickled == 0
+    assert cache.lookup("numbers", "key7", "digest7") == Counted(7)
+    assert cache.lookup("numbers", "key7", "digest7") == Counted(7)
+    assert Counted.unpickled == 1, "a value is unpickled once, when it is first looked up"
+    assert cache.lookup("numbers", "key8", "other digest") is None
+    assert Counted.unpickled == 1, "a value of another digest is not unpickled"
+
+
+def test_a_save_after_one_change_writes_one_shard_and_pickles_one_value(tmp_path: Path) -> None:
+    _filled(tmp_path, 300)
+    before = _shards(tmp_path)
+    assert len(before) > 4, "the values are spread over shards"
+    cache = BuildCache(tmp_path, salt="test")
+    Counted.pickled = 0
+    for number in range(300):
+        cache.keep("numbers", f"key{number}")
+    cache.store("numbers", "key5", "changed", Counted(-5))
+    cache.save()
+    assert Counted.pickled == 1, "unchanged values are written as the bytes that were read"
+    after = _shards(tmp_path)
+    assert len(set(after) - set(before)) == 1, "one shard is written"
+    assert len(set(before) - set(after)) == 1, "the shard it replaces is removed"
+    assert all(after[name] == inode for name, inode in before.items() if name in after)
+    again = BuildCache(tmp_path, salt="test")
+    assert again.lookup("numbers", "key5", "changed") == Counted(-5)
+    assert again.lookup("numbers", "key5", "digest5") is None
+    assert [again.lookup("numbers", f"key{n}", f"digest{n}") for n in range(6, 300)] == [
+        Counted(n) for n in range(6, 300)
+    ]
+    again.begin()
+    again.keep("numbers", "key1")
+    again.save()
+    assert BuildCache(tmp_path, salt="test").digests("numbers") == {"key1": "digest1"}
+    assert len(_shards(tmp_path)) == 1, "the shards of dropped entries are removed"
+
+
+def test_damaged_or_missing_shards_are_misses_and_written_again(tmp_path: Path) -> None:
+    _filled(tmp_path, 300)
+    damaged, missing = (tmp_path / FOLDER_NAME / name for name in sorted(_shards(tmp_path))[:2])
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 1  # one bit, as a disk may flip it: same size, still a pickle?
+    damaged.write_bytes(bytes(data))
+    missing.unlink()
+    cache = BuildCache(tmp_path, salt="test")
+    found = [cache.lookup("numbers", f"key{n}", f"digest{n}") for n in range(300)]
+    lost = [n for n, value in enumerate(found) if value is None]
+    assert 0 < len(lost) < 300 // 2, "only the entries of the two shards are misses"
+    assert all(found[n] == Counted(n) for n in range(300) if n not in lost)
+    for number in lost:
+        cache.store("numbers", f"key{number}", f"digest{number}", Counted(number))
+    cache.save()
+    again = BuildCache(tmp_path, salt="test")
+    assert [again.lookup("numbers", f"key{n}", f"digest{n}") for n in range(300)] == [
+        Counted(n) for n in range(300)
+    ]
+    assert again.misses == 0
+
+
+def test_a_save_that_dies_before_its_manifest_leaves_the_previous_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _filled(tmp_path, 300)
+    cache = BuildCache(tmp_path, salt="test")
+    for number in range(300):
+        cache.store("numbers", f"key{number}", f"new{number}", Counted(number + 1000))
+    real = cache_module._write_atomically
+
+    def die_at_the_manifest(path: Path, data: bytes) -> None:
+        if path.name == MANIFEST_NAME:
+            raise KeyboardInterrupt  # as a kill between the shards and the manifest
+        real(path, data)
+
+    monkeypatch.setattr(cache_module, "_write_atomically", die_at_the_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        cache.save()
+    monkeypatch.undo()
+    written = set(_shards(tmp_path))
+    after_crash = BuildCache(tmp_path, salt="test")
+    assert [after_crash.lookup("numbers", f"key{n}", f"new{n}") for n in range(300)] == [None] * 300
+    assert [after_crash.lookup("numbers", f"key{n}", f"digest{n}") for n in range(300)] == [
+        Counted(n) for n in range(300)
+    ], "the previous manifest and its shards are whole"
+    for path in (tmp_path / FOLDER_NAME).iterdir():
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    after_crash.save()  # nothing changed, but shards no manifest names are old: removed
+    assert set(_shards(tmp_path)) < written
+
+
+def test_a_save_shared_with_a_second_process_writes_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forkmap, "MIN_ITEMS", 2)
+    for folder, mapper in (("serial", serial_map), ("shared", ForkMap(enabled=True))):
+        cache = BuildCache(tmp_path / folder, salt="test")
+        for space in ("numbers", "others"):
+            for number in range(500):
+                cache.store(space, f"key{number}", f"digest{number}", Counted(number))
+        cache.save(mapper)
+    assert mapper.shared > 0, "the second process wrote shards"
+    assert set(_shards(tmp_path / "shared")) == set(_shards(tmp_path / "serial"))
+    again = BuildCache(tmp_path / "shared", salt="test")
+    for space in ("numbers", "others"):
+        assert [again.lookup(space, f"key{n}", f"digest{n}") for n in range(500)] == [
+            Counted(n) for n in range(500)
+        ]
+
+
+def test_values_a_worker_stored_reach_the_build_as_bytes(tmp_path: Path) -> None:
+    build = BuildCache(tmp_path, salt="test")
+    build.store("numbers", "before", "d", Counted(0))
+    worker = BuildCache(None, salt="test")  # as the worker's copy of the build's cache
+    worker.watch_stores()
+    worker.store("numbers", "one", "d1", Counted(1))
+    worker.store("numbers", "one", "d2", Counted(2))
+    worker.store("cards", "two", "d3", Counted(3))
+    sent = worker.take_stores()
+    assert worker.take_stores() == []
+    assert [(space, key, digest) for space, key, digest, _ in sent] == [
+        ("numbers", "one", "d2"),
+        ("cards", "two", "d3"),
+    ]
+    Counted.pickled = Counted.unpickled = 0
+    for entry in sent:
+        build.store_pickled(*entry)
+    build.save()
+    assert (Counted.pickled, Counted.unpickled) == (1, 0), "only the build's own value is pickled"
+    assert BuildCache(tmp_path, salt="test").lookup("cards", "two", "d3") == Counted(3)
+    with pytest.raises(ValueError, match="namespace"):
+        build.store("Not a name/", "key", "digest", 1)
 
 
 SAVER = textwrap.dedent(
@@ -158,7 +338,7 @@ def test_sigkill_while_saving_leaves_a_correct_next_build(tmp_path: Path) -> Non
         same(catalog, load_catalog(folder, Settings()))
         assert f"Changed{round_number}" in catalog.get(victim.stem).body  # type: ignore[union-attr]
         cache.save()
-    for leftover in home.glob(f".{FILE_NAME}.*.tmp"):
+    for leftover in (home / FOLDER_NAME).glob(".*.tmp"):
         os.utime(leftover, (time.time() - 3600, time.time() - 3600))
     cache = BuildCache(home)
     load_catalog(folder, Settings(), cache)
@@ -166,7 +346,7 @@ def test_sigkill_while_saving_leaves_a_correct_next_build(tmp_path: Path) -> Non
     cache.begin()
     load_catalog(folder, Settings(), cache)
     cache.save()
-    assert list(home.glob(f".{FILE_NAME}.*.tmp")) == [], "abandoned temporary files are removed"
+    assert list((home / FOLDER_NAME).glob(".*.tmp")) == [], "abandoned temporary files are removed"
 
 
 def test_builds_reuse_the_cache_and_show_every_change(build_site: BuildSite) -> None:
@@ -181,11 +361,11 @@ def test_builds_reuse_the_cache_and_show_every_change(build_site: BuildSite) -> 
     # Lint findings are cached with the records: an error-level one is visible in the log.
     blame = [m for m in first.messages if "checkout.md" in m and "'Lessons'" in m]
     assert blame, first.messages
-    cache_file = first.root.parent / "cache" / FILE_NAME
-    assert cache_file.is_file()
-    entries = BuildCache(cache_file.parent)._entries
-    assert sorted(entries["record"]) == sorted(files)
-    assert sorted(entries["lint"]) == sorted(files)
+    cache_dir = first.root.parent / "cache"
+    assert (cache_dir / FOLDER_NAME / MANIFEST_NAME).is_file()
+    cache = BuildCache(cache_dir)
+    assert sorted(cache.digests("record")) == sorted(files)  # type: ignore[type-var]
+    assert sorted(cache.digests("lint")) == sorted(files)  # type: ignore[type-var]
 
     # The same files in another site folder, sharing the cache: the lint finding still shows.
     second = build_site(files, plugin=plugin)

@@ -27,6 +27,7 @@ from mkdocs.structure.pages import Page
 
 from conftest import REPO, VALID_FRONT_MATTER, postmortem, site_differences
 from hostile_site import write_hostile
+from mkdocs_postmortems.core.cache import BuildCache
 from mkdocs_postmortems.plugin.adapter import PostmortemsPlugin
 from mkdocs_postmortems.plugin.parallel import Sink, _convert, unavailable
 
@@ -215,6 +216,21 @@ def test_a_failing_worker_leaves_its_pages_to_the_build(tmp_path: Path, failure:
     serial, parallel = _both(_synthetic(tmp_path, 10), fail=failure)
     # The worker started (the probe saw it) and the build converted or built its pages instead.
     _assert_same(serial, parallel)
+
+
+def test_cards_the_worker_computed_reach_the_build_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_PROBE_SLOW", "3")  # so the worker builds incident pages too
+    serial, parallel = _both(_synthetic(tmp_path, 10))
+    _assert_same(serial, parallel)
+    alone, shared = (BuildCache(tmp_path / ".cache" / f"workers-{n}") for n in (0, 1))
+    cards = alone.digests("card")
+    assert len(cards) == 12
+    assert shared.digests("card") == cards, "every card, whichever process computed it"
+    assert [shared.lookup("card", key, digest) for key, digest in cards.items()] == [
+        alone.lookup("card", key, digest) for key, digest in cards.items()
+    ]
 
 
 def test_a_small_site_stays_in_one_process(tmp_path: Path) -> None:

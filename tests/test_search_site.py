@@ -86,7 +86,7 @@ def test_the_build_writes_no_search_index_and_publishes_no_cache(build_site: Bui
     # The site's search uses its compact data; the CLI writes the Whoosh index when it searches.
     site = build_site(fixture_files())
     cache = site.root / ".cache" / "postmortems"
-    assert (cache / "build-cache.pickle").is_file()
+    assert (cache / "build-cache" / "manifest.pickle").is_file()
     assert not (cache / f"search-v{FORMAT}").exists()
     published = [p.name for p in site.site_dir.rglob("*")]
     assert not any(name.endswith((".toc", ".seg", ".pickle")) for name in published)

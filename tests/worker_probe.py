@@ -7,12 +7,14 @@ set, it appends the id of the converting process to that file for every page; wi
 PM_BUILDER_LOG set, the id of the process running `on_page_context` (the build for every page,
 the worker for the pages it builds). With PM_PROBE_FAIL set to `raise` or `exit`, a conversion
 in any process other than the build's raises, or ends that process at once; `raise-build` and
-`exit-build` do the same when a page is built.
+`exit-build` do the same when a page is built. With PM_PROBE_SLOW set, the build takes
+longer at its first page (see `on_page_context`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,12 @@ class _Probe(Preprocessor):
 
 
 def on_page_context(context: Any, **kwargs: Any) -> Any:
-    """As a MkDocs hook: note the process building a page."""
+    """As a MkDocs hook: note the process building a page (and with PM_PROBE_SLOW set, a
+    number of seconds, make the build take that long at its first page, so the worker builds
+    the others)."""
     _note("PM_BUILDER_LOG", "-build")
+    if os.getpid() == BUILD_PID and (delay := os.environ.pop("PM_PROBE_SLOW", "")):
+        time.sleep(float(delay))
     return context
 
 

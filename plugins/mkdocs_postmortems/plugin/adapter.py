@@ -825,8 +825,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             shared.restore_templates(own)
             shared.close()
             self._builder = self._shared = None
+            self._cache.watch_stores()  # the cards it computes go to the build's cache
 
-        job = builder(config, files, self._nav, env)
+        job = builder(config, files, self._nav, env, self._cache)
         uris = [page.file.src_uri for page in own]
         self._builder = start(config, files, uris, prepare, job)
         if self._builder is None:
@@ -853,8 +854,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             and self._shared is not None
             and self._builder.claim(page, self._files)
         ):
-            # The worker process built this page (render_share): log what it logged there.
-            self._builder.restore(page, self._files)
+            # The worker process built this page (render_share): log what it logged there, and
+            # keep what it computed for the next build.
+            built = self._builder.take(page)
+            if built is not None:
+                built.restore(page, self._files)
+                built.keep(self._cache)
             self._shared.elsewhere.add(uri)
             return context
         data = self._page_data(uri, page.url)
@@ -945,17 +950,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Keep what this build parsed, linted and converted, and its page digests, for the next."""
         self._stop_worker()  # every page is built: the worker has ended
-        self._restore_gc()
-        if not self.config.enabled:
-            return
-        if self._dirty:
-            self._digests.commit()
-        if self._serving and self._saved:
-            # The cache stays in memory while serving: a rebuild does not wait for its file
-            # (a third of a second at 1,000), written again when `mkdocs serve` stops.
-            return
-        self._save_cache()
-        self._saved = True
+        try:
+            if not self.config.enabled:
+                return
+            if self._dirty:
+                self._digests.commit()
+            if self._serving and self._saved:
+                # The cache stays in memory while serving: a rebuild does not wait for its file
+                # (a third of a second at 1,000), written again when `mkdocs serve` stops.
+                return
+            self._save_cache()  # under the build's collector thresholds: it makes many objects
+            self._saved = True
+        finally:
+            self._restore_gc()
 
     def on_shutdown(self) -> None:
         """Stop the worker of an interrupted build; write the build cache that `mkdocs serve`
@@ -965,8 +972,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._save_cache()
 
     def _save_cache(self) -> None:
+        # Shards to write are shared with a second process where that may fork (a save after
+        # a cold build of 10,000 postmortems pickles 300 MB); a small save stays in one.
+        mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         try:
-            self._cache.save()
+            self._cache.save(mapper)
         except OSError as error:
             log.warning(
                 f"cannot write the build cache in {self.cache_dir}: {error.strerror or error}; "

@@ -194,8 +194,12 @@ class Worker:
 
     def restore(self, page: Page, files: Files) -> str | None:
         """Put back the worker's conversion of a claimed page, returning its HTML (else None)."""
-        converted = self._claimed.pop(page.file.src_uri, None)
+        converted = self.take(page)
         return None if converted is None else converted.restore(page, files)
+
+    def take(self, page: Page) -> Any | None:
+        """Return (and forget) what the worker's job gave for a claimed page (else None)."""
+        return self._claimed.pop(page.file.src_uri, None)
 
     def close(self) -> None:
         """Stop the worker if it still runs, and reap it."""

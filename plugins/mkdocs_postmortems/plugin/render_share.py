@@ -31,6 +31,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from ..core.cache import BuildCache, Stored
 from .parallel import Job, Sink, replay
 
 TEMPLATE = "postmortems/built-elsewhere.html"
@@ -51,14 +52,22 @@ def shares_rendering(config: MkDocsConfig, owner: object) -> bool:
 
 @dataclass(frozen=True)
 class Built:
-    """What building a page in the worker logged; its HTML is in the site folder already."""
+    """What building a page in the worker logged and put in the build cache (the incident
+    card); its HTML is in the site folder already."""
 
     records: tuple[dict[str, Any], ...]
+    stored: tuple[Stored, ...] = ()
 
     def restore(self, page: Page, files: Files) -> str:
         """Log what the worker logged for `page`, here, as the build would have."""
         replay(self.records)
         return ""
+
+    def keep(self, cache: BuildCache) -> None:
+        """Keep in the build's `cache` what the worker stored in its own (as bytes: the
+        build does not need the values, the next build unpickles what it uses)."""
+        for entry in self.stored:
+            cache.store_pickled(*entry)
 
 
 class Pages:
@@ -106,14 +115,17 @@ class _DropSkipped(logging.Filter):
         return message[len(_SKIPPED_BEFORE) : -len(_SKIPPED_AFTER)] not in self._elsewhere
 
 
-def builder(config: MkDocsConfig, files: Files, nav: Navigation, env: Any) -> Job:
-    """Return the worker's job: build one page as MkDocs' build does, writing its file."""
+def builder(
+    config: MkDocsConfig, files: Files, nav: Navigation, env: Any, cache: BuildCache
+) -> Job:
+    """Return the worker's job: build one page as MkDocs' build does, writing its file, and
+    send what that stored in the build `cache` (which must `watch_stores` in the worker)."""
     pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
 
     def build(file: File, sink: Sink) -> Built:
         assert file.page is not None
         with sink.recording() as records:
             mkdocs_build._build_page(file.page, config, pages, nav, env)
-        return Built(tuple(records))
+        return Built(tuple(records), tuple(cache.take_stores()))
 
     return build
