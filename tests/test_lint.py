@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from mkdocs.exceptions import Abort
 
 from conftest import FIXTURES, PLUGIN_LOGGER, REPO, VALID_FRONT_MATTER, BuildSite, postmortem
-from mkdocs_postmortems.authoring.lint import CORE_RULES, RULES
+from mkdocs_postmortems.authoring.lint import CORE_RULES, RULES, _word_pattern
 from mkdocs_postmortems.cli.main import main
 
 LINT = FIXTURES / "lint"
@@ -308,3 +309,27 @@ def test_serve_does_not_repeat_unchanged_findings(caplog: pytest.LogCaptureFixtu
     _report(error, key)
     _report(error, key)  # errors are repeated: they fail the build every time
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 4
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("blame", "human error", "should have known"),
+        ("Über", "\u017floppy", "-lazy", "[sic]", "K9 fault"),  # case folding, punctuation first
+    ],
+)
+def test_the_blame_word_pattern_finds_what_a_plain_alternation_finds(
+    words: tuple[str, ...],
+) -> None:
+    # The pattern leads with a lookahead on first letters for speed: it must change nothing.
+    pattern = _word_pattern(words)
+    assert pattern is not None
+    alternatives = "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in words)
+    plain = re.compile(rf"\b(?:{alternatives})(?:s|d|ed)?\b", re.IGNORECASE)
+    text = (
+        "Blamed by über-ops: HUMAN  error, human\terrors, should have   known. SLOPPY \u017floppy "
+        "x-lazy -lazy [sic] [SIC]s K9 fault k9 faults \u212a9 fault blameless unblamed"
+    )
+    found = [m.span() for m in pattern.finditer(text)]
+    assert found == [m.span() for m in plain.finditer(text)]
+    assert found  # the text holds matches of each word list

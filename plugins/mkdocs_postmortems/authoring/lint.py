@@ -153,7 +153,8 @@ def _lines_of(body: str, body_line: int) -> tuple[_Line, ...]:
     fence: str | None = None
     in_comment = False
     for offset, text in enumerate(body.splitlines()):
-        match = _FENCE.match(text)
+        # Most lines hold no fence, comment or code span: the checks below skip them cheaply.
+        match = _FENCE.match(text) if "`" in text or "~" in text else None
         if not in_comment and match and (fence is None or match.group(1)[0] == fence[0]):
             lines.append(_Line(body_line + offset, text, True))
             fence = None if fence is not None else match.group(1)
@@ -161,8 +162,11 @@ def _lines_of(body: str, body_line: int) -> tuple[_Line, ...]:
         if fence is not None:
             lines.append(_Line(body_line + offset, text, True))
             continue
-        blanked, in_comment = _blank_comments(text, in_comment)
-        blanked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), blanked)
+        blanked = text
+        if in_comment or "<!--" in text:
+            blanked, in_comment = _blank_comments(text, in_comment)
+        if "`" in blanked:
+            blanked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), blanked)
         lines.append(_Line(body_line + offset, blanked, False))
     return tuple(lines)
 
@@ -319,15 +323,18 @@ def check_required_sections(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
             )
 
 
-def _word_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
-    if not words:
+@functools.lru_cache(maxsize=8)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    parts = [word.split() for word in sorted(words, key=len)[::-1]]
+    parts = [part for part in parts if part]
+    if not parts:
         return None
     # Simple inflections (blames, blamed) count; longer words (blameless) do not.
-    alternatives = "|".join(
-        r"\s+".join(re.escape(part) for part in word.split())
-        for word in sorted(words, key=len)[::-1]
-    )
-    return re.compile(rf"\b(?:{alternatives})(?:s|d|ed)?\b", re.IGNORECASE)
+    alternatives = "|".join(r"\s+".join(re.escape(word) for word in part) for part in parts)
+    # A match starts with the first letter of a word: the lookahead, a necessary condition
+    # only, lets the engine skip other positions without trying every word (twice as fast).
+    first = "".join(sorted({re.escape(part[0][0]) for part in parts}))
+    return re.compile(rf"\b(?=[{first}])(?:{alternatives})(?:s|d|ed)?\b", re.IGNORECASE)
 
 
 def _front_matter_texts(pm: Postmortem) -> Iterator[tuple[str, str]]:
@@ -346,7 +353,7 @@ def _front_matter_texts(pm: Postmortem) -> Iterator[tuple[str, str]]:
 
 def check_blameless_language(pm: Postmortem, ctx: Context) -> Iterator[Problem]:
     """Warn about words that assign blame to people, in the body and the prose fields."""
-    pattern = _word_pattern(ctx.config.blameless_words)
+    pattern = _word_pattern(tuple(ctx.config.blameless_words))
     if pattern is None:
         return
     hint = "describe what the system and process allowed, not who is at fault"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -71,29 +72,29 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
             line,
             raw.decode("utf-8", "replace"),
         )
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text or text.isspace():
         return reject("file is empty", 'start from `postmortems new "Title"`')
-    boundaries = list(_BOUNDARY.finditer(text, 0))
-    if not boundaries or boundaries[0].start() != 0:
+    opening, closing = _boundaries(text)
+    if opening is None:
         return reject(
             "file has no front matter",
             "start the file with a line '---', then the fields, then another '---'",
             1,
             text,
         )
-    if len(boundaries) < 2:
+    if closing is None:
         return reject(
             "front matter is not closed", "add a line '---' after the last field", 1, text
         )
-    opening, closing = boundaries[0], boundaries[1]
     front = text[opening.end() : closing.start()]
     # The front text starts right after the opening '---' (on that line), so its line 1 is
     # the file line of the boundary's end.
-    front_line = text[: opening.end()].count("\n") + 1
+    front_line = text.count("\n", 0, opening.end()) + 1
     body_start = closing.end()
     body = text[body_start:].lstrip("\n")
-    body_line = text[: len(text) - len(body)].count("\n") + 1
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
     try:
         parsed = parse(front)
     except YamlProblem as problem:
@@ -113,11 +114,12 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
             front_line,
             text,
         )
-    lines = {key: front_line + line - 1 for key, line in parsed.lines.items()}
+    offset = front_line - 1
+    lines = {key: line + offset for key, line in parsed.lines.items()} if offset else parsed.lines
     duplicates = [
         Problem(
             path,
-            front_line + line - 1,
+            line + offset,
             ".".join(str(p) for p in key),
             f"key '{key[-1]}' is given twice",
             "keep one; the last one wins otherwise",
@@ -125,7 +127,7 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
         for key, line in parsed.duplicates
     ]
     clean, problems = validate(parsed.data, path, lines, vocabularies, stem)
-    record = _record(
+    return _record(
         ident,
         path,
         clean,
@@ -133,8 +135,27 @@ def load_bytes(raw: bytes, path: str, vocabularies: Vocabularies) -> LoadResult:
         body_line,
         tuple(duplicates + problems),
         hashlib.sha256(raw).hexdigest(),
+        dict(zip(map(label, lines), lines.values(), strict=True)),
     )
-    return replace(record, lines={label(key): line for key, line in lines.items()})
+
+
+def _boundaries(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+    """Return the '---' line that opens `text` (None if it does not) and the next one after it.
+
+    These are the first two matches of `_BOUNDARY` when the first starts the text. A boundary
+    starts a line with '-', so only such lines are tried: searching with the pattern alone tries
+    it at every character of the front matter.
+    """
+    opening = _BOUNDARY.match(text)
+    if opening is None:
+        return None, None
+    newline = opening.end() - 1
+    while (newline := text.find("\n-", newline)) >= 0:
+        closing = _BOUNDARY.match(text, newline + 1)
+        if closing is not None:
+            return opening, closing
+        newline += 1
+    return opening, None
 
 
 def _record(
@@ -145,6 +166,7 @@ def _record(
     body_line: int,
     problems: tuple[Problem, ...],
     digest: str,
+    lines: dict[str, int],
 ) -> Postmortem:
     started: datetime | None = clean.get("started")
     day = clean.get("date") or (started.date() if started else _PLACEHOLDER_DATE)
@@ -184,6 +206,7 @@ def _record(
         extra=dict(clean.get("extra", {})),
         problems=problems,
         digest=digest,
+        lines=lines,
     )
 
 

@@ -7,9 +7,10 @@ the line, and the value is dropped so the rest of the record can still be used.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .problems import Level, Problem, did_you_mean
@@ -30,6 +31,8 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SAFE_PREFIXES = ("https://", "http://", "mailto:")
 
 _INVALID = object()
 
@@ -38,6 +41,15 @@ def is_safe_url(url: str) -> bool:
     """Return whether `url` is http(s), mailto or relative (never javascript:, data:, ...)."""
     # Browsers drop whitespace and control characters before reading the scheme.
     compact = _URL_IGNORED.sub("", url)
+    if (
+        compact.startswith(_SAFE_PREFIXES)
+        and compact.isascii()
+        and "[" not in compact
+        and "]" not in compact
+    ):
+        # urlsplit reads these schemes from such a URL, and raises only on brackets in the
+        # host or on a host that is not ASCII; this shortcut skips its cost.
+        return True
     try:
         scheme = urlsplit(compact).scheme.lower()
     except ValueError:
@@ -45,6 +57,7 @@ def is_safe_url(url: str) -> bool:
     return (scheme == "" and not compact.startswith("//")) or scheme in SAFE_URL_SCHEMES
 
 
+@lru_cache(maxsize=4096)  # the same few hundred paths recur in every file
 def label(path: Path) -> str:
     """Return the dotted form of a field path: `action_items[2].owner`."""
     text = ""
@@ -88,7 +101,7 @@ class Validator:
         if not isinstance(value, dict):
             self.report(path, f"expected a mapping of keys, got {_kind_of(value)}")
             return {}
-        known = {f.name: f for f in fields}
+        known, required = _field_index(fields)
         clean: dict[str, object] = {}
         for key, item in value.items():
             spec = known.get(key)
@@ -98,20 +111,16 @@ class Validator:
                     hint = (hint + "; " if hint else "") + "put custom keys under 'extra:'"
                 self.report((*path, key), f"unknown key '{key}'", hint)
                 continue
-            if item is None or item == "" or item == [] or item == {}:
+            if item is None or (not item and isinstance(item, str | list | dict)):
                 continue  # an empty value is the same as leaving the key out
-            checked = self.value(spec, item, (*path, key))
+            checked = _CHECKERS[spec.kind](self, spec, item, (*path, key))
             if checked is not _INVALID:
                 clean[key] = checked
         draft = not path and value.get("status") == "draft"
-        for spec in fields:
+        for spec in required:
             if draft and spec.name in REVIEW_FIELDS:
                 continue  # a draft may leave them empty: one review finding says so
-            if (
-                spec.required
-                and spec.name not in clean
-                and not self._reported_at((*path, spec.name))
-            ):
+            if spec.name not in clean and not self._reported_at((*path, spec.name)):
                 example = f" e.g. {spec.name}: {_example(spec)}" if spec.example is not None else ""
                 self.report(
                     (*path, spec.name) if path else (spec.name,),
@@ -126,15 +135,14 @@ class Validator:
 
     def value(self, spec: Field, value: object, path: Path) -> object:
         """Return `value` checked and converted for `spec`, or `_INVALID` after reporting."""
-        if spec.kind is Kind.LIST:
-            return self._list(spec, value, path)
-        if spec.kind is Kind.MAPPING:
-            if isinstance(value, str) and spec.shorthand:
-                value = {spec.shorthand: value}
-            return self.mapping(value, spec.fields, path)
-        return self.scalar(spec.kind, spec, value, path)
+        return _CHECKERS[spec.kind](self, spec, value, path)
 
-    def _list(self, spec: Field, value: object, path: Path) -> object:
+    def _check_mapping(self, spec: Field, value: object, path: Path) -> object:
+        if isinstance(value, str) and spec.shorthand:
+            value = {spec.shorthand: value}
+        return self.mapping(value, spec.fields, path)
+
+    def _check_list(self, spec: Field, value: object, path: Path) -> object:
         if not isinstance(value, list):
             if isinstance(value, dict) and spec.item is not Kind.MAPPING:
                 self.report(
@@ -152,35 +160,34 @@ class Validator:
             )
             value = value[:MAX_ITEMS]
         items: list[object] = []
-        seen: set[object] = set()
-        for index, item in enumerate(value):
-            item_path = (*path, index)
-            if spec.item is Kind.MAPPING:
+        if spec.item is Kind.MAPPING:
+            required = _field_index(spec.fields)[1]
+            for index, item in enumerate(value):
                 if isinstance(item, str) and spec.shorthand:
                     item = {spec.shorthand: item}
-                entry = self.mapping(item, spec.fields, item_path)
-                if entry and all(self._has_required(spec.fields, entry)):
+                entry = self.mapping(item, spec.fields, (*path, index))
+                if entry and all(f.name in entry for f in required):
                     items.append(entry)
-                continue
-            assert spec.item is not None
-            checked = self.scalar(spec.item, spec, item, item_path)
+            return items
+        assert spec.item is not None
+        check = _CHECKERS[spec.item]
+        seen: set[object] = set()
+        for index, item in enumerate(value):
+            checked = check(self, spec, item, (*path, index))
             if checked is _INVALID or checked in seen:
                 continue
             seen.add(checked)
             items.append(checked)
         return items
 
-    @staticmethod
-    def _has_required(fields: tuple[Field, ...], clean: dict[str, object]) -> list[bool]:
-        return [f.name in clean for f in fields if f.required]
-
     def scalar(self, kind: Kind, spec: Field, value: object, path: Path) -> object:
         """Return one scalar checked for `kind`, or `_INVALID` after reporting."""
-        checker = getattr(self, f"_check_{kind.value}")
-        return checker(spec, value, path)
+        return _CHECKERS[kind](self, spec, value, path)
 
     def _text(self, spec: Field, value: object, path: Path, *, one_line: bool) -> object:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if value.__class__ is not str and (
+            isinstance(value, bool) or not isinstance(value, str | int | float)
+        ):
             self.report(
                 path,
                 f"expected text, got {_kind_of(value)}",
@@ -192,7 +199,8 @@ class Validator:
         if one_line and "\n" in text:
             self.report(path, "must be a single line", "remove the line breaks")
             return _INVALID
-        if _CONTROL.search(text):
+        # Control characters are not printable: most text needs no search for them.
+        if not text.isprintable() and _CONTROL.search(text):
             self.report(path, "contains control characters", "remove them")
             return _INVALID
         if len(text) > limit:
@@ -224,7 +232,7 @@ class Validator:
         return text
 
     def _check_date(self, spec: Field, value: object, path: Path) -> object:
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        if isinstance(value, str) and _DAY.fullmatch(value.strip()):
             try:
                 return date.fromisoformat(value.strip())
             except ValueError as error:
@@ -329,6 +337,23 @@ class Validator:
             )
             return _INVALID
         return value
+
+
+# The check of each kind of field, looked up once rather than by name for every value.
+_CHECKERS: dict[Kind, Callable[[Validator, Field, object, Path], object]] = {
+    kind: getattr(Validator, f"_check_{kind.value}") for kind in Kind
+}
+# Each tuple of fields, by identity (kept alive here): its fields by name, and the required ones.
+_FIELD_INDEXES: dict[int, tuple[tuple[Field, ...], dict[str, Field], tuple[Field, ...]]] = {}
+
+
+def _field_index(fields: tuple[Field, ...]) -> tuple[dict[str, Field], tuple[Field, ...]]:
+    entry = _FIELD_INDEXES.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        known = {f.name: f for f in fields}
+        entry = (fields, known, tuple(f for f in fields if f.required))
+        _FIELD_INDEXES[id(fields)] = entry
+    return entry[1], entry[2]
 
 
 def validate(

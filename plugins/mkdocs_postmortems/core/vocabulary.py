@@ -126,12 +126,35 @@ def normalize_term(value: str) -> str:
 
 
 def match_term(value: str, terms: tuple[Term, ...]) -> str | None:
-    """Return the canonical spelling of `value` in `terms`, or None when it is not allowed."""
-    wanted = normalize_term(value)
+    """Return the canonical spelling of `value` in `terms`, or None when it is not allowed.
+
+    The first term whose comparable form is that of `value` wins.
+    """
+    exact, comparable = _term_index(terms)
+    found = exact.get(value)
+    return found if found is not None else comparable.get(normalize_term(value))
+
+
+# The index of each vocabulary in use, by the identity of its terms (kept alive here, so the
+# identity is not reused); a handful per site, emptied if a long session makes many.
+_INDEXES: dict[int, tuple[tuple[Term, ...], dict[str, str], dict[str, str]]] = {}
+_MAX_INDEXES = 256
+
+
+def _term_index(terms: tuple[Term, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the canonical term for each term's own spelling and for each comparable form."""
+    entry = _INDEXES.get(id(terms))
+    if entry is not None and entry[0] is terms:
+        return entry[1], entry[2]
+    comparable: dict[str, str] = {}
     for term in terms:
-        if normalize_term(term.value) == wanted:
-            return term.value
-    return None
+        comparable.setdefault(normalize_term(term.value), term.value)
+    exact = {term.value: comparable[normalize_term(term.value)] for term in terms}
+    if type(terms) is tuple:  # a list could change after it is indexed
+        if len(_INDEXES) >= _MAX_INDEXES:
+            _INDEXES.clear()
+        _INDEXES[id(terms)] = (terms, exact, comparable)
+    return exact, comparable
 
 
 def merge_vocabularies(

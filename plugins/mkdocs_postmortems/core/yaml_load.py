@@ -30,11 +30,16 @@ _FLATTEN = "the format nests at most three levels; check the indentation and bra
 
 Path = tuple[str | int, ...]
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
-_FLOAT = re.compile(
-    r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?|(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+)$"
+# The plain scalars the core schema reads as null or a boolean; any other word is text.
+_WORDS: dict[str, bool | None] = {
+    **dict.fromkeys(("", "~", "null", "Null", "NULL")),
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
+}
+_NUMBER_START = frozenset("-+0123456789")
+_NUMBER = re.compile(
+    r"(?P<int>[-+]?(?:0|[1-9][0-9]*))"
+    r"|[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?|(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+)"
 )
 
 
@@ -75,6 +80,102 @@ class _NoAliasLoader(yaml.SafeLoader):
 # libyaml parses about ten times faster than the pure-Python parser (measured: 4.2 s against
 # 0.4 s for 1,000 front matters), which was most of a build's loading time.
 _FAST: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+# The tag the composer gives a plain scalar without an explicit tag (all others are refused or
+# are strings), and the tag it gives everything else (ignored: collections' tags never were).
+_PLAIN = "plain"
+_OTHER = ""
+
+# libyaml composes recursively in C. It stops at 1,000 levels itself, but an older libyaml may
+# not: a text with fewer indicator characters than this cannot nest deeper than that.
+_SAFE_INDICATORS = 5_000
+
+
+class _Unusual(Exception):
+    """The fast path met something it leaves to the careful one, which reports it exactly."""
+
+
+if _FAST is not None:
+
+    class _Composer(yaml.CBaseLoader):
+        """libyaml's parser and composer, building the node tree in C with start marks.
+
+        Tags are not resolved. The composer asks for one only for a node without a tag or with
+        the non-specific tag `!`, which libyaml marks implicit for a plain scalar as the YAML
+        resolvers do; such a plain scalar gets `_PLAIN` and is read by `_plain`.
+        """
+
+        def resolve(self, kind: type[Node], value: str | None, implicit: object) -> str:
+            if kind is ScalarNode and implicit[0]:  # type: ignore[index]
+                return _PLAIN
+            return _OTHER
+
+        def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+
+def _from_nodes(text: str) -> Parsed | None:
+    """Return the parse of `text` when it is plain YAML, from a node tree composed in C.
+
+    Return None for anything unusual (an error, an anchor or alias, a tag on a scalar, a key
+    that is not text, a merge key, deep nesting): `_from_events` then decides, with the exact
+    problem it reports. Both build the same data, lines and duplicates in the same order.
+    """
+    if "&" in text:
+        return None  # no anchor, so an alias is an error of the composer's
+    if len(text) > _SAFE_INDICATORS and sum(map(text.count, "[{-?:")) > _SAFE_INDICATORS:
+        return None
+    composer = _Composer(text)
+    try:
+        node = composer.get_single_node()
+    except Exception:  # the careful path meets the same input and reports it
+        return None
+    finally:
+        composer.dispose()
+    parsed = Parsed(data=None)
+    if node is None:
+        return parsed
+    try:
+        parsed.data = _node_value(node, (), 0, parsed)
+    except _Unusual:
+        return None
+    return parsed
+
+
+def _node_value(node: Node, path: Path, level: int, parsed: Parsed) -> object:
+    """Return the value of `node`, found at `level` collections deep, by the rules of `_scalar`."""
+    if node.__class__ is ScalarNode:
+        if node.style:
+            return node.value
+        if node.tag != _PLAIN or node.value in ("<<", "="):
+            # Explicit tags, and the two words YAML 1.1 tags as merge and value, are refused.
+            raise _Unusual
+        return _plain(node.value)
+    level += 1
+    if level > MAX_DEPTH:
+        raise _Unusual
+    lines = parsed.lines
+    if node.__class__ is SequenceNode:
+        items: list[object] = []
+        for index, child in enumerate(node.value):
+            lines[(*path, index)] = child.start_mark.line + 1
+            items.append(_node_value(child, (*path, index), level, parsed))
+        return items
+    mapping: dict[str, object] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value
+        if key_node.__class__ is not ScalarNode or key == "<<":
+            raise _Unusual
+        key_path = (*path, key)
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            parsed.duplicates.append((key_path, line))
+        lines[key_path] = line
+        mapping[key] = _node_value(value_node, key_path, level, parsed)
+    return mapping
 
 
 @dataclass
@@ -202,7 +303,11 @@ def _line_of(mark: object) -> int | None:
 
 def parse(text: str) -> Parsed:
     """Parse front-matter `text` into plain data; raise YamlProblem when it is not acceptable."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+    # A character takes at most four bytes: most texts need not be encoded to be measured.
+    if (
+        len(text) * 4 > MAX_FRONT_MATTER_BYTES
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES
+    ):
         raise YamlProblem(
             f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB",
             1,
@@ -211,7 +316,8 @@ def parse(text: str) -> Parsed:
     loader: yaml.SafeLoader | None = None
     try:
         if _FAST is not None:
-            return _from_events(text, _FAST)
+            fast = _from_nodes(text)
+            return fast if fast is not None else _from_events(text, _FAST)
         # The pure-Python reader rejects control characters as soon as it is created.
         loader = _NoAliasLoader(text)
         node = loader.get_single_node()
@@ -280,12 +386,20 @@ def _scalar(value: str, style: str | None, tag: str, line: int | None) -> object
     if tag not in _SCALAR_TAGS:
         # An explicit tag such as !!python/object is never honoured.
         raise YamlProblem(f"YAML tag '{tag}' is not allowed", line, "remove the tag")
-    if _NULL.match(value):
-        return None
-    if _BOOL.match(value):
-        return value.lower() == "true"
-    if _INT.match(value):
-        return int(value)
-    if _FLOAT.match(value):
-        return float(value)
+    return _plain(value)
+
+
+def _plain(value: str) -> object:
+    """Return the core-schema value of plain scalar `value`: null, a boolean, a number or text.
+
+    A plain scalar never ends with a line break (the scanners keep breaks only between words),
+    so matching the whole value is the same as the anchored patterns YAML specifies.
+    """
+    word = _WORDS.get(value, value)
+    if word is not value:
+        return word
+    if value[0] in _NUMBER_START:
+        number = _NUMBER.fullmatch(value)
+        if number is not None:
+            return int(value) if number.lastgroup == "int" else float(value)
     return value

@@ -12,7 +12,6 @@ and permalink, as the toc extension does for Markdown headings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,19 +104,17 @@ def _heading(part: Heading, style: Headings, ids: set[str], tokens: list[dict[st
 
 
 Content = Part | str | Sequence[Part | str]  # plain strings are escaped
-
-
-_SPACE = re.compile(r"\s+")
+_PARTS = (Markup, Link, Heading)  # a tuple: isinstance with one is faster than with a union
 
 
 def text(value: object) -> Markup:
-    """Return `value` as HTML text: escaped, each run of white space one space."""
-    return escape(_SPACE.sub(" ", str(value)))
+    """Return `value` as HTML text, escaped (the browser shows any white space as one space)."""
+    return escape(str(value))
 
 
 def link(label: object, target: str, query: str = "") -> Link:
     """Return a link with literal `label` (or Markup) to the page made from `target`."""
-    return Link(target, label if isinstance(label, Markup) else text(label), query)
+    return Link(target, label if isinstance(label, Markup) else escape(str(label)), query)
 
 
 def heading(level: int, title: str) -> Heading:
@@ -127,11 +124,11 @@ def heading(level: int, title: str) -> Heading:
 
 def safe(content: Content) -> list[Part]:
     """Return `content` as parts, its plain strings escaped."""
-    if isinstance(content, Markup | Link | Heading):
+    if isinstance(content, _PARTS):
         return [content]
     if isinstance(content, str):
-        return [text(content)]
-    return [part if isinstance(part, Markup | Link | Heading) else text(part) for part in content]
+        return [escape(content)]
+    return [part if isinstance(part, _PARTS) else escape(part) for part in content]
 
 
 def element(tag: str, content: Content) -> list[Part]:
@@ -140,28 +137,37 @@ def element(tag: str, content: Content) -> list[Part]:
     return [Markup(f"<{tag}>"), *safe(content), Markup(end)]
 
 
+_UL, _END_UL = Markup("<ul>\n"), Markup("</ul>\n")
+_LI, _END_LI = Markup("<li>"), Markup("</li>\n")
+
+
 def bullets(items: Iterable[Content]) -> list[Part]:
     """Return the parts of a bulleted list of `items`."""
-    out: list[Part] = [Markup("<ul>\n")]
+    out: list[Part] = [_UL]
     for item in items:
-        out.append(Markup("<li>"))
+        out.append(_LI)
         out += safe(item)
-        out.append(Markup("</li>\n"))
-    out.append(Markup("</ul>\n"))
+        out.append(_END_LI)
+    out.append(_END_UL)
     return out
 
 
 def joined(items: Sequence[Content], separator: str) -> list[Part]:
     """Return `items` with the literal `separator` between them."""
     out: list[Part] = []
+    between = escape(separator)
     for index, item in enumerate(items):
         if index:
-            out.append(text(separator) if separator.strip() else Markup(separator))
+            out.append(between)
         out += safe(item)
     return out
 
 
 _RIGHT = ' style="text-align: right;"'  # what the tables extension writes for `---:`
+_TD = {align: Markup(f"<td{align}>") for align in ("", _RIGHT)}
+_END_TD, _TR, _END_TR = Markup("</td>\n"), Markup("<tr>\n"), Markup("</tr>\n")
+_TABLE_START, _TABLE_END = Markup("<table>\n<thead>\n<tr>\n"), Markup("</tbody>\n</table>\n")
+_HEAD_END = Markup("</tr>\n</thead>\n<tbody>\n")
 
 
 def table(
@@ -170,16 +176,17 @@ def table(
     """Return the parts of a table as the tables extension writes one; the columns at the
     indexes in `right` are aligned right (numbers)."""
     aligns = [_RIGHT if index in right else "" for index in range(len(header))]
-    out: list[Part] = [Markup("<table>\n<thead>\n<tr>\n")]
+    cells = [_TD[align] for align in aligns]
+    out: list[Part] = [_TABLE_START]
     for name, align in zip(header, aligns, strict=True):
-        out.append(Markup(f"<th{align}>{text(name)}</th>\n"))
-    out.append(Markup("</tr>\n</thead>\n<tbody>\n"))
+        out.append(Markup(f"<th{align}>{escape(name)}</th>\n"))
+    out.append(_HEAD_END)
     for row in rows:
-        out.append(Markup("<tr>\n"))
-        for cell, align in zip(row, aligns, strict=True):
-            out.append(Markup(f"<td{align}>"))
+        out.append(_TR)
+        for cell, start in zip(row, cells, strict=True):
+            out.append(start)
             out += safe(cell)
-            out.append(Markup("</td>\n"))
-        out.append(Markup("</tr>\n"))
-    out.append(Markup("</tbody>\n</table>\n"))
+            out.append(_END_TD)
+        out.append(_END_TR)
+    out.append(_TABLE_END)
     return out
