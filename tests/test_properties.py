@@ -18,6 +18,7 @@ from mkdocs_postmortems.core.problems import Level
 from mkdocs_postmortems.core.schema import FIELDS, Kind
 from mkdocs_postmortems.core.vocabulary import DEFAULT_VOCABULARIES
 from mkdocs_postmortems.core.yaml_load import YamlProblem, parse
+from mkdocs_postmortems.search.documents import STEMMED, terms
 from mkdocs_postmortems.views.markup import render_markdown
 from mkdocs_postmortems.views.sanitize import sanitize_html
 
@@ -264,3 +265,17 @@ def test_the_python_parser_alone_returns_data_or_a_yaml_problem(text: str) -> No
 def test_the_plain_text_shortcut_renders_like_markdown(text: str) -> None:
     converter = markdown.Markdown(extensions=["sane_lists"])
     assert str(render_markdown(text)) == converter.convert(text)
+
+
+@settings(max_examples=400, deadline=None)
+@example("The DB-primary failed; 3.141 big-time under_score \u0130stanbul was Running RUNNING")
+@given(
+    st.lists(
+        st.sampled_from(["the", "was", "Running", "db", "a", "x.y", "3.1", "\u0130", *" .-_,aZ9"]),
+        max_size=40,
+    ).map("".join)
+    | st.text(max_size=80)
+)
+def test_terms_analyse_each_word_as_the_whoosh_analyzer_does(text: str) -> None:
+    whoosh = [(token.original, token.text) for token in STEMMED(text, keeporiginal=True)]
+    assert list(terms(text)) == whoosh

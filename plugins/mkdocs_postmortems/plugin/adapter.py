@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,10 @@ class _Data:
     files: dict[str, str]  # exports, by site path
     search: str  # the search page's data ("" without a search page)
     search_gzip: bytes
+
+
+_FIELD_NAMES = tuple(field.name for field in fields(Postmortem))
+_NOT_FACTS = frozenset({"body", "digest"})  # what no page but the incident's own shows
 
 
 # A build makes millions of short-lived objects while the records live throughout it. With
@@ -461,7 +465,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             kept = self._facts_memo.get(pm.path)
             if kept is None or kept[0] is not pm:  # records of unchanged files are reused
                 shown = listed(pm)
-                kept = pm, fingerprint(replace(pm, body="", digest="")), shown, fingerprint(shown)
+                shown_digest = fingerprint(shown)
+                # The fields listing pages do not show, on top of those they do: each field's
+                # repr is made once (the reprs were most of this function's time).
+                unlisted = [
+                    (name, getattr(pm, name))
+                    for name in _FIELD_NAMES
+                    if getattr(shown, name) is not getattr(pm, name) and name not in _NOT_FACTS
+                ]
+                kept = pm, fingerprint(shown_digest, unlisted), shown, shown_digest
             memo[pm.path] = kept
         self._facts_memo = memo
         self._facts = {path: kept[1] for path, kept in memo.items()}

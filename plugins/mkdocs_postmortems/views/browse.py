@@ -39,6 +39,7 @@ from .html import Content, Link, Part, bullets, element, heading, joined, link, 
 from .layout import LISTING_TEMPLATE, GeneratedPage, Layout, front_matter, html_page
 from .markup import (
     css_class,
+    escaped,
     html_rich,
     render_inline,
     severity_badge,
@@ -611,11 +612,11 @@ def recurrence_card(
         if url is not None:
             entries.append(
                 {
-                    "url": escape(url),
-                    "title": escape(previous.title),
-                    "date": escape(previous.date.isoformat()),
-                    "days": escape(str(recurrence.days)),
-                    "why": escape("; ".join(recurrence.reasons)),
+                    "url": escaped(url),
+                    "title": escaped(previous.title),
+                    "date": escaped(previous.date.isoformat()),
+                    "days": escaped(str(recurrence.days)),
+                    "why": escaped("; ".join(recurrence.reasons)),
                 }
             )
     return entries
@@ -638,6 +639,6 @@ def card_facet_links(
             if kind.key == "factor" and found.size(kind.key, name) < PAIR_PAGE_MINIMUM:
                 continue
             if slug is not None:
-                urls[str(escape(name))] = escape(url_for(facet_uri(kind, slug)))
+                urls[str(escaped(name))] = escaped(url_for(facet_uri(kind, slug)))
         links[kind.key] = urls
     return links

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..core.catalog import Catalog, Settings
 from ..core.loader import Rejected
@@ -20,9 +20,11 @@ from ..core.model import ActionItem, Postmortem
 from ..core.problems import Problem
 from ..core.text import format_duration
 from ..core.validate import is_safe_url
-from .markup import css_class, render_inline, render_markdown
+from .markup import css_class, escaped, render_inline, render_markdown
 
 UrlFor = Callable[[str], str | None]
+_NONE = Markup("")
+_APPROXIMATE = Markup(" (approximate)")
 
 
 def format_time(moment: datetime | None) -> str:
@@ -42,11 +44,11 @@ class Fact:
 
     label: str
     value: Markup
-    note: Markup = field(default_factory=Markup)
+    note: Markup = _NONE
 
 
 def _e(value: object) -> Markup:
-    return escape("" if value is None else str(value))
+    return escaped("" if value is None else str(value))
 
 
 def _link(url: str | None) -> Markup | None:
@@ -78,7 +80,7 @@ def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
         "horizon": _e(item.horizon or "-"),
         "priority": _e(item.priority or ""),
         "ticket": _link(item.ticket),
-        "notes": render_inline(item.notes) if item.notes else Markup(""),
+        "notes": render_inline(item.notes) if item.notes else _NONE,
     }
 
 
@@ -91,7 +93,6 @@ def _by_status(items: tuple[ActionItem, ...], settings: Settings) -> list[dict[s
 
 
 def _durations(pm: Postmortem) -> list[Fact]:
-    approx = Markup(" (approximate)")
     facts = []
     for label, delta, fields in (
         ("Latent for", pm.latent_for, ("started",)),
@@ -101,7 +102,7 @@ def _durations(pm: Postmortem) -> list[Fact]:
         ("Impact window", pm.impact_duration, ("started", "mitigated")),
     ):
         if delta is not None:
-            note = approx if any(pm.is_approximate(f) for f in fields) else Markup("")
+            note = _APPROXIMATE if any(pm.is_approximate(f) for f in fields) else _NONE
             facts.append(Fact(label, _e(format_duration(delta)), note))
     return facts
 
@@ -113,7 +114,7 @@ def _times(pm: Postmortem) -> list[Fact]:
     for name in ("started", "detected", "mitigated", "resolved"):
         moment: datetime | None = getattr(pm, name)
         if moment is not None:
-            note = Markup(" (approximate)") if pm.is_approximate(name) else Markup("")
+            note = _APPROXIMATE if pm.is_approximate(name) else _NONE
             facts.append(Fact(name.capitalize(), _e(format_time(moment)), note))
     return facts
 
@@ -152,11 +153,11 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "status": _e(pm.status),
         "status_class": css_class(pm.status),
         "date": _e(pm.date.isoformat()),
-        "summary": render_markdown(pm.summary) if pm.summary else Markup(""),
-        "root_cause": render_markdown(pm.root_cause) if pm.root_cause else Markup(""),
+        "summary": render_markdown(pm.summary) if pm.summary else _NONE,
+        "root_cause": render_markdown(pm.root_cause) if pm.root_cause else _NONE,
         "times": _times(pm),
         "durations": _durations(pm),
-        "impact": render_markdown(impact.description) if impact else Markup(""),
+        "impact": render_markdown(impact.description) if impact else _NONE,
         "impact_figures": figures,
         "services": [_e(s) for s in pm.services],
         "tags": [_e(t) for t in pm.tags],

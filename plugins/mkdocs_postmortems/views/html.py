@@ -19,6 +19,8 @@ from typing import Any
 from markdown.extensions.toc import nest_toc_tokens, slugify, unique
 from markupsafe import Markup, escape
 
+from .markup import escaped
+
 
 @dataclass(frozen=True)
 class Link:
@@ -100,7 +102,8 @@ def _heading(part: Heading, style: Headings, ids: set[str], tokens: list[dict[st
     return f'<{tag} id="{escape(ident)}">{inner}</{tag}>\n'
 
 
-# --- building blocks: each escapes what it is given unless it is Markup already --------------
+# --- building blocks: each escapes what it is given unless it is Markup already (`escaped`:
+# listing pages repeat titles, services and labels, escaped once each) --------------
 
 
 Content = Part | str | Sequence[Part | str]  # plain strings are escaped
@@ -109,12 +112,12 @@ _PARTS = (Markup, Link, Heading)  # a tuple: isinstance with one is faster than 
 
 def text(value: object) -> Markup:
     """Return `value` as HTML text, escaped (the browser shows any white space as one space)."""
-    return escape(str(value))
+    return escaped(str(value))
 
 
 def link(label: object, target: str, query: str = "") -> Link:
     """Return a link with literal `label` (or Markup) to the page made from `target`."""
-    return Link(target, label if isinstance(label, Markup) else escape(str(label)), query)
+    return Link(target, label if isinstance(label, Markup) else escaped(str(label)), query)
 
 
 def heading(level: int, title: str) -> Heading:
@@ -127,8 +130,8 @@ def safe(content: Content) -> list[Part]:
     if isinstance(content, _PARTS):
         return [content]
     if isinstance(content, str):
-        return [escape(content)]
-    return [part if isinstance(part, _PARTS) else escape(part) for part in content]
+        return [escaped(content)]
+    return [part if isinstance(part, _PARTS) else escaped(part) for part in content]
 
 
 def element(tag: str, content: Content) -> list[Part]:
@@ -155,7 +158,7 @@ def bullets(items: Iterable[Content]) -> list[Part]:
 def joined(items: Sequence[Content], separator: str) -> list[Part]:
     """Return `items` with the literal `separator` between them."""
     out: list[Part] = []
-    between = escape(separator)
+    between = escaped(separator)
     for index, item in enumerate(items):
         if index:
             out.append(between)

@@ -7,6 +7,7 @@ import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import escape
@@ -60,6 +61,17 @@ def _plain(parts: list[str]) -> bool:
     return all(part not in ("", ".", "..") for part in parts)
 
 
+# Listing pages link each incident from many pages (its year, tags, services, factors...).
+@lru_cache(maxsize=65_536)
+def _incident_uri(prefix: str, pm_path: str) -> str:
+    folder, name = posixpath.split(pm_path)
+    stem, suffix = posixpath.splitext(name)
+    if suffix.lower() == ".md":
+        # A file name that is not an id (`%2e%2e%2f...`) is published under its safe id.
+        name = page_id(stem) + suffix
+    return f"{prefix}/{posixpath.join(folder, name)}"
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where things live in the site, as source paths MkDocs resolves links between."""
@@ -68,12 +80,7 @@ class Layout:
 
     def incident_uri(self, pm_path: str) -> str:
         """Return the source path of the page of the postmortem at `pm_path`."""
-        folder, name = posixpath.split(pm_path)
-        stem, suffix = posixpath.splitext(name)
-        if suffix.lower() == ".md":
-            # A file name that is not an id (`%2e%2e%2f...`) is published under its safe id.
-            name = page_id(stem) + suffix
-        return f"{self.prefix}/{posixpath.join(folder, name)}"
+        return _incident_uri(self.prefix, pm_path)
 
     def rejected_uri(self, rejected: Rejected) -> str:
         """Return the source path of the page that reports a file that could not be read."""

@@ -52,23 +52,43 @@ _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ,.;:'\"()/%?-]*")
 _LIST_ITEM = re.compile(r"[0-9]+[.)]")
 
 
-def render_markdown(text: str) -> Markup:
-    """Return `text` rendered as Markdown with raw HTML shown as text and unsafe links removed."""
-    if _PLAIN.fullmatch(text) and not _LIST_ITEM.match(text) and not text.endswith(" "):
-        return Markup(f"<p>{text}</p>")
+def _is_plain(text: str) -> bool:
+    """Return whether `text` renders as a paragraph of itself (no markup, no HTML, no list)."""
+    return bool(_PLAIN.fullmatch(text)) and not _LIST_ITEM.match(text) and not text.endswith(" ")
+
+
+def _convert(text: str) -> str:
     converter = _converter()
     try:
-        return Markup(converter.convert(text))
+        return converter.convert(text)
     finally:
         converter.reset()
 
 
+def render_markdown(text: str) -> Markup:
+    """Return `text` rendered as Markdown with raw HTML shown as text and unsafe links removed."""
+    return Markup(f"<p>{text}</p>" if _is_plain(text) else _convert(text))
+
+
 def render_inline(text: str) -> Markup:
     """Return `text` rendered as Markdown without the wrapping paragraph when it is one."""
-    html = str(render_markdown(text))
+    if _is_plain(text):
+        return Markup(text)  # what render_markdown gives, unwrapped
+    html = _convert(text)
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return Markup(html)
+
+
+@lru_cache(maxsize=65_536, typed=True)
+def escaped(text: str) -> Markup:
+    """Return `text` escaped, the same object for the same text.
+
+    Incident cards show the titles, dates and severities of other incidents, and services,
+    owners and statuses repeat across the corpus; escaping each once saves a third of a card's
+    escapes. `typed`: a `Markup` and a `str` of the same characters are different keys.
+    """
+    return escape(text)
 
 
 def md_text(value: object) -> str:

@@ -23,6 +23,7 @@ from ..search.documents import cause, record_words, search_text, vocabulary
 from ..search.stopwords import STOP_WORDS
 from ..search.synonyms import Table, synonym_groups
 from .layout import GeneratedPage
+from .markup import escaped
 
 DATA_FORMAT = 2
 ASSETS = {
@@ -136,12 +137,12 @@ def similar_links(
             continue
         items.append(
             {
-                "id": escape(other.id),
-                "url": escape(url),
-                "title": escape(other.title),
-                "date": escape(other.date.isoformat()),
-                "severity": escape(other.severity or "unknown"),
-                "why": escape("; ".join(reasons)),
+                "id": escaped(other.id),
+                "url": escaped(url),
+                "title": escaped(other.title),
+                "date": escaped(other.date.isoformat()),
+                "severity": escaped(other.severity or "unknown"),
+                "why": escaped("; ".join(reasons)),
             }
         )
         if len(items) == limit:
