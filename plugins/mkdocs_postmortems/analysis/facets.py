@@ -136,7 +136,7 @@ def summarize(
     by_severity = tuple(
         sorted(severities.items(), key=lambda item: (settings.severity_rank(item[0]), item[0]))
     )
-    resolve_times = [pm.time_to_resolve for pm in rows if pm.time_to_resolve is not None]
+    resolve_times = [took for pm in rows if (took := pm.time_to_resolve) is not None]
     categories = Counter(
         category
         for pm in rows
