@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -782,7 +782,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if env.bytecode_cache is None:
             env.bytecode_cache = self._compiled.for_environment(env)
         if self._nav is not None:
-            extra: dict[str, Any] = config.extra or {}
+            extra: Mapping[str, Any] = config.extra or {}
             # The links the navigation and the header draw besides the navigation's own.
             alternate = extra.get("alternate")
             languages = [item.get("link") for item in alternate or () if isinstance(item, dict)]
