@@ -122,10 +122,12 @@ def unavailable(
     config: MkDocsConfig, owner: object, *, command: str | None, dirty: bool
 ) -> str | None:
     """Return why the pages of this build cannot be converted in a worker (None: they can)."""
-    if not fork_allowed(command):
-        return "this process may not fork (mkdocs serve, other threads, or not Linux)"
+    # The dirty build first: its reason holds whatever else runs in the process (the test
+    # runner's browser threads, say).
     if dirty:
         return "a dirty build converts few pages"
+    if not fork_allowed(command):
+        return "this process may not fork (mkdocs serve, other threads, or not Linux)"
     if changes_pages(config, owner, ("pre_page", "page_read_source")):
         return "another plugin or extension takes part in converting pages"
     return None
