@@ -86,9 +86,10 @@ _FAST: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 _PLAIN = "plain"
 _OTHER = ""
 
-# libyaml composes recursively in C. It stops at 1,000 levels itself, but an older libyaml may
-# not: a text with fewer indicator characters than this cannot nest deeper than that.
-_SAFE_INDICATORS = 5_000
+# libyaml composes recursively in C, where deep nesting could overflow the stack (libyaml 0.2.5
+# stops at 1,000 levels, older ones do not). Each level takes one of the indicators '[{-?:', so
+# a text with at most this many cannot nest deeper; front matters have a few hundred.
+_SAFE_INDICATORS = 1_000
 
 
 class _Unusual(Exception):
@@ -195,8 +196,8 @@ class _Open:
 def _from_events(text: str, fast: type[yaml.SafeLoader]) -> Parsed:
     """Build the data from libyaml's events in one pass, by the rules of `_construct`.
 
-    No node tree is built: libyaml's composer recurses in C (deep nesting crashes it) and
-    would cost a second pass over the document.
+    The careful path, for what `_from_nodes` leaves: it reports the first problem where it is
+    met, and needs no node tree (whose composer recurses in C).
     """
     events = fast(text)
     parsed = Parsed(data=None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -782,8 +782,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if env.bytecode_cache is None:
             env.bytecode_cache = self._compiled.for_environment(env)
         if self._nav is not None:
-            homepage = config.extra.get("homepage") if config.extra else None
-            self._navigation.install(env, self._nav, [config.theme.get("logo"), homepage])
+            extra: Mapping[str, Any] = config.extra or {}
+            # The links the navigation and the header draw besides the navigation's own.
+            alternate = extra.get("alternate")
+            languages = [item.get("link") for item in alternate or () if isinstance(item, dict)]
+            links = [config.theme.get("logo"), extra.get("homepage"), *languages]
+            self._navigation.install(env, self._nav, links)
         page = (
             files.get_file_from_path(self.options.search_page) if self.options.search_page else None
         )

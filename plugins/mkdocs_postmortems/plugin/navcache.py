@@ -1,4 +1,4 @@
-"""Render Material's sidebar navigation once for all the pages that are not in it.
+"""Render Material's sidebar navigation and header once for all the pages that are not in it.
 
 Every page of a Material site carries the whole navigation, and drawing it is the largest part
 of the theme's work on a page (about 1.5 ms of 4.6 for a listing page of a site with two dozen
@@ -14,6 +14,12 @@ relative links. Pages in the navigation, pages of other templates without a `pag
 whose navigation partials are not Material's own (a custom partial may show anything of the
 page) are always drawn. `tests/test_navcache.py` builds sites with the cache on and off and
 compares every page byte for byte.
+
+The header (a quarter of the theme's work on a listing page) is the same for such pages but
+for its relative links and the page's title. It is drawn once per set of links with a token for
+the title, through a stand-in page that has only a title and a URL: if the partial asks the
+page for anything else (a site's or a later Material's header might), the header is drawn for
+every page for the rest of the build.
 """
 
 from __future__ import annotations
@@ -29,11 +35,44 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 NAV = "partials/nav.html"
+HEADER = "partials/header.html"
 # What Material's navigation partial includes: when any of them comes from elsewhere (a site's
 # custom_dir), the navigation may show anything of the page and is never reused.
 PARTIALS = (NAV, "partials/nav-item.html", "partials/logo.html", "partials/source.html")
-_ORIGINAL = "postmortems/theme-navigation.html"
-_SHIM = "{{ pm_navigation() }}"
+# The same for the header (whose translations, `lang.t`, are the same on every page).
+HEADER_PARTIALS = (
+    HEADER,
+    "partials/logo.html",
+    "partials/palette.html",
+    "partials/javascripts/palette.html",
+    "partials/alternate.html",
+    "partials/search.html",
+    "partials/source.html",
+    "partials/tabs.html",
+    "partials/tabs-item.html",
+)
+_ORIGINALS = {
+    "postmortems/theme-navigation.html": NAV,
+    "postmortems/theme-header.html": HEADER,
+}
+_SHIMS = {NAV: "{{ pm_navigation() }}", HEADER: "{{ pm_header() }}"}
+_TITLE = "\x00pm-page-title\x00"  # stands for the page's title in a header drawn for many
+
+
+class _Uncacheable(Exception):
+    """A partial asked the stand-in page for something only the real page has."""
+
+
+class _TitledPage:
+    """What the header partial may read of a page: a title (the token) and its URL."""
+
+    def __init__(self, page: Page) -> None:
+        self.title = _TITLE
+        self.meta = {"title": _TITLE}
+        self.url = page.url
+
+    def __getattr__(self, name: str) -> Any:
+        raise _Uncacheable(name)
 
 
 class NavigationCache:
@@ -41,32 +80,73 @@ class NavigationCache:
 
     def __init__(self) -> None:
         self._drawn: dict[tuple[str, ...], Markup] = {}
+        self._headers: dict[tuple[object, ...], tuple[str, str]] = {}
         self._nav_pages: set[int] = set()
+        self._header = False  # the header is drawn once per set of links
         self._targets: tuple[str, ...] = ()
         self.hits = 0
         self.misses = 0
+        self.header_hits = 0
+        self.header_misses = 0
 
     def install(self, env: jinja2.Environment, nav: Navigation, extra: list[Any]) -> bool:
         """Let `env` reuse navigation HTML for this build; return whether it does.
 
         `extra` holds the other URLs the partial may link to (the logo, a home page URL)."""
-        self.hits = self.misses = 0
-        if env.loader is None or not _material_partials(env.loader):
+        self.hits = self.misses = self.header_hits = self.header_misses = 0
+        if env.loader is None or not _from_material(env.loader, PARTIALS):
             return False
-        self._drawn = {}
+        self._drawn, self._headers = {}, {}
+        self._header = _from_material(env.loader, HEADER_PARTIALS)
         self._nav_pages = {id(page) for page in nav.pages}
         self._targets = tuple(_urls(nav, [str(url) for url in extra if url]))
-        env.loader = _ShimLoader(env.loader)
+        env.loader = _ShimLoader(env.loader, self._header)
         env.globals["pm_navigation"] = self._render
+        env.globals["pm_header"] = self._render_header
         return True
+
+    def _outside(self, page: object) -> bool:
+        """Return whether `page` is a page outside the navigation (drawn from the cache)."""
+        return isinstance(page, Page) and id(page) not in self._nav_pages and page.parent is None
+
+    def _key(self, page: Page) -> tuple[str, ...]:
+        """Return every URL the partials may link to, relative to `page`."""
+        return tuple(normalize_url(url, page) for url in self._targets)
+
+    @jinja2.pass_context
+    def _render_header(self, context: jinja2.runtime.Context) -> Markup:
+        template = context.environment.get_template("postmortems/theme-header.html")
+        page = context.get("page")
+        if not self._header or not self._outside(page):
+            return Markup(template.render(context.get_all()))
+        assert isinstance(page, Page)
+        key = (self._key(page), context.get("base_url"))
+        drawn = self._headers.get(key)
+        if drawn is None:
+            try:
+                html = template.render({**context.get_all(), "page": _TitledPage(page)})
+            except _Uncacheable:
+                html = ""
+            if html.count(_TITLE) != 1:
+                self._header = False  # this header shows more of the page: draw it each time
+                return Markup(template.render(context.get_all()))
+            before, after = html.split(_TITLE)
+            drawn = self._headers[key] = before, after
+            self.header_misses += 1
+        else:
+            self.header_hits += 1
+        # What Material's header shows: `page.meta.title` if set, else `page.title`.
+        title = page.meta.get("title") if page.meta else None
+        return Markup(f"{drawn[0]}{title or page.title}{drawn[1]}")
 
     @jinja2.pass_context
     def _render(self, context: jinja2.runtime.Context) -> Markup:
-        template = context.environment.get_template(_ORIGINAL)
+        template = context.environment.get_template("postmortems/theme-navigation.html")
         page = context.get("page")
-        if not isinstance(page, Page) or id(page) in self._nav_pages or page.parent is not None:
+        if not self._outside(page):
             return Markup(template.render(context.get_all()))
-        key = tuple(normalize_url(url, page) for url in self._targets)
+        assert isinstance(page, Page)
+        key = self._key(page)
         drawn = self._drawn.get(key)
         if drawn is None:
             self.misses += 1
@@ -77,33 +157,37 @@ class NavigationCache:
 
 
 class _ShimLoader(jinja2.BaseLoader):
-    """The theme's loader, with `partials/nav.html` drawn through the cache."""
+    """The theme's loader, with `partials/nav.html` (and the header) drawn through the cache."""
 
-    def __init__(self, inner: jinja2.BaseLoader) -> None:
+    def __init__(self, inner: jinja2.BaseLoader, header: bool) -> None:
         self.inner = inner
+        self.shims = dict(_SHIMS) if header else {NAV: _SHIMS[NAV]}
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        if template == NAV:
-            return _SHIM, None, lambda: True
-        return self.inner.get_source(environment, NAV if template == _ORIGINAL else template)
+        shim = self.shims.get(template)
+        if shim is not None:
+            return shim, None, lambda: True
+        return self.inner.get_source(environment, _ORIGINALS.get(template, template))
 
     def list_templates(self) -> list[str]:
         return self.inner.list_templates()
 
 
-def _material_partials(loader: jinja2.BaseLoader) -> bool:
-    """Return whether the navigation partials are the ones Material ships."""
+def _from_material(loader: jinja2.BaseLoader, names: tuple[str, ...]) -> bool:
+    """Return whether the partials `names` are the ones Material ships (or absent from it)."""
     if isinstance(loader, _ShimLoader):
         loader = loader.inner
     if not isinstance(loader, jinja2.FileSystemLoader):
         return False
     material = _material_templates()
-    for name in PARTIALS:
+    for name in names:
         candidates = (Path(folder) / name for folder in loader.searchpath)
         found = next((path for path in candidates if path.is_file()), None)
-        if found is None or found.resolve().parent.parent != material:
+        if found is not None and found.resolve() != (material / name).resolve():
+            return False
+        if found is None and name in (NAV, HEADER):
             return False
     return True
 
