@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -418,3 +419,16 @@ def test_a_build_from_the_cache_writes_what_a_build_from_scratch_writes(
 
 def _pages(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+
+
+def test_reading_and_saving_leave_the_collector_as_they_found_it(tmp_path: Path) -> None:
+    assert gc.isenabled()
+    _filled(tmp_path, 50)
+    BuildCache(tmp_path, salt="test").save()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _filled(tmp_path, 60)
+        assert not gc.isenabled(), "a caller that turned it off keeps it off"
+    finally:
+        gc.enable()

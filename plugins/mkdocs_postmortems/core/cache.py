@@ -38,6 +38,7 @@ folder, never in the published site.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import math
 import os
@@ -45,7 +46,7 @@ import pickle
 import re
 import time
 import zlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -144,7 +145,8 @@ class BuildCache:
         self._journal: list[tuple[str, Hashable]] | None = None
         self.hits = 0
         self.misses = 0
-        self._read()
+        with _no_collection():
+            self._read()
 
     @property
     def shard_dir(self) -> Path | None:
@@ -268,6 +270,10 @@ class BuildCache:
         if folder is None:
             return
         folder.mkdir(parents=True, exist_ok=True)
+        with _no_collection():
+            self._save_in(folder, mapper)
+
+    def _save_in(self, folder: Path, mapper: Mapper[_Shard, str]) -> None:
         layout: Layout = {}
         to_write: list[_Shard] = []
         for space, entries in sorted(self._entries.items()):
@@ -402,6 +408,20 @@ def _write_shard(folder: Path, shard: _Shard) -> str:
     if not (folder / name).is_file():  # else the same content is there already
         _write_atomically(folder / name, data)
     return name
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Keep the cyclic garbage collector off: reading and saving the cache make no cycles,
+    but their many small objects can start a collection of every object of the build (2.7 s
+    of a save at 10,000 postmortems, measured)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _read_shard(path: Path) -> list[tuple[Hashable, str, bytes]] | None:
