@@ -144,6 +144,7 @@ def html_rich(value: object) -> Markup:
     )
 
 
+@lru_cache(maxsize=4096)  # vocabulary values: a few dozen in a corpus, on every card and row
 def css_class(value: str) -> str:
     """Return a CSS- and URL-safe form of a vocabulary value or name (`SEV 1` -> `sev-1`)."""
     return slugify(value) or "x"
