@@ -121,16 +121,20 @@ def _is_done(item: ActionItem) -> bool:
 def tally(name: str, pairs: Sequence[Pair], settings: Settings, ages: AgeFlags) -> Tally:
     """Return the counts of `pairs` (one owner's, team's or service's items)."""
     today = settings.today
-    not_done = [(pm, item) for pm, item in pairs if item.is_open]
+    done = dropped = past_due = flagged = 0
+    open_ages: list[int] = []  # of the items not done, in order
+    for pm, item in pairs:  # one pass: the follow-ups page tallies every item several times
+        if item.is_open:
+            age = _age(pm, today)
+            open_ages.append(age)
+            past_due += item.is_overdue(today)
+            flagged += ages.level(item, age) > 0
+        elif _is_done(item):
+            done += 1
+        else:
+            dropped += 1
     return Tally(
-        name,
-        len(pairs),
-        sum(1 for _, item in pairs if _is_done(item)),
-        sum(1 for _, item in pairs if not item.is_open and not _is_done(item)),
-        len(not_done),
-        sum(1 for _, item in not_done if item.is_overdue(today)),
-        sum(1 for pm, item in not_done if ages.level(item, _age(pm, today))),
-        median(_age(pm, today) for pm, _ in not_done),
+        name, len(pairs), done, dropped, len(open_ages), past_due, flagged, median(open_ages)
     )
 
 

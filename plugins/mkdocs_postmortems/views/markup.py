@@ -86,9 +86,10 @@ def escaped(text: str) -> Markup:
 
     Incident cards show the titles, dates and severities of other incidents, and services,
     owners and statuses repeat across the corpus; escaping each once saves a third of a card's
-    escapes. `typed`: a `Markup` and a `str` of the same characters are different keys.
+    escapes. `typed`: a `Markup` and a `str` of the same characters are different keys, and
+    both come back escaped (as `escape(str(text))`: a `Markup` is not trusted here).
     """
-    return escape(text)
+    return escape(str(text))
 
 
 def md_text(value: object) -> str:
