@@ -81,6 +81,7 @@ class NavigationCache:
     def __init__(self) -> None:
         self._drawn: dict[tuple[str, ...], Markup] = {}
         self._headers: dict[tuple[object, ...], tuple[str, str]] = {}
+        self._keyed: tuple[object, tuple[str, ...]] = (None, ())  # the last page's key
         self._nav_pages: set[int] = set()
         self._header = False  # the header is drawn once per set of links
         self._targets: tuple[str, ...] = ()
@@ -96,7 +97,7 @@ class NavigationCache:
         self.hits = self.misses = self.header_hits = self.header_misses = 0
         if env.loader is None or not _from_material(env.loader, PARTIALS):
             return False
-        self._drawn, self._headers = {}, {}
+        self._drawn, self._headers, self._keyed = {}, {}, (None, ())
         self._header = _from_material(env.loader, HEADER_PARTIALS)
         self._nav_pages = {id(page) for page in nav.pages}
         self._targets = tuple(_urls(nav, [str(url) for url in extra if url]))
@@ -110,8 +111,11 @@ class NavigationCache:
         return isinstance(page, Page) and id(page) not in self._nav_pages and page.parent is None
 
     def _key(self, page: Page) -> tuple[str, ...]:
-        """Return every URL the partials may link to, relative to `page`."""
-        return tuple(normalize_url(url, page) for url in self._targets)
+        """Return every URL the partials may link to, relative to `page` (made once per page:
+        the header and the navigation both ask)."""
+        if self._keyed[0] is not page:
+            self._keyed = page, tuple(normalize_url(url, page) for url in self._targets)
+        return self._keyed[1]
 
     @jinja2.pass_context
     def _render_header(self, context: jinja2.runtime.Context) -> Markup:

@@ -158,11 +158,6 @@ def durations_by_period(
     return grain, stats, dict(grouped)
 
 
-def durations_by_quarter(catalog: Catalog, duration: Duration) -> list[PeriodStat]:
-    """Return the median and 90th percentile of `duration` for every quarter with incidents."""
-    return durations_by_period(catalog, duration, "quarter")[1]
-
-
 def overall(catalog: Catalog, duration: Duration) -> PeriodStat:
     """Return the median and 90th percentile of `duration` over every incident recording it."""
     seconds = [s for pm in catalog if (s := _seconds(duration(pm))) is not None]
@@ -188,11 +183,6 @@ def severities(catalog: Catalog) -> list[str]:
     order = [term.value for term in catalog.settings.terms("severity")]
     seen = {pm.severity or UNKNOWN for pm in catalog}
     return [s for s in order if s in seen] + sorted(seen - set(order))
-
-
-def months_between(first: date, last: date) -> list[str]:
-    """Return every month from `first` to `last` inclusive, as `2024-03`."""
-    return periods_between(first, last, "month")
 
 
 def by_severity(catalog: Catalog) -> tuple[str, list[str], dict[tuple[str, str], int]]:
