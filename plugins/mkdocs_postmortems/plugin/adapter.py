@@ -162,6 +162,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.cache_dir = self.options.cache_path
         self._files = Files([])
         self._incident_urls: dict[str, str] = {}  # by record path, for this build's files
+        self._bodies: dict[str, str] = {}  # incident Markdown by record path, for this build
         self._cache = BuildCache(None, salt="")
         self._dirty = False
         self._command: str | None = None  # None: built without MkDocs' command line
@@ -272,6 +273,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             return files
         self._files = files
         self._incident_urls = {}
+        self._bodies = {}
         self._cache.begin()
         self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
@@ -667,8 +669,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         return markdown
 
     def _incident_markdown(self, pm: Postmortem) -> tuple[str, list[object]]:
-        """Return the Markdown of `pm`'s page body, and what else its conversion depends on."""
-        return normalize_lists(pm.body), [pm.digest, self._settings_key]
+        """Return the Markdown of `pm`'s page body, and what else its conversion depends on.
+
+        The Markdown is made once a build: the worker's size estimate (`_to_convert`) and the
+        page's conversion (in the build and in the worker, which inherits it) ask for it.
+        """
+        markdown = self._bodies.get(pm.path)
+        if markdown is None:
+            markdown = self._bodies[pm.path] = normalize_lists(pm.body)
+        return markdown, [pm.digest, self._settings_key]
 
     def _converted_elsewhere(self, page: Page, markdown: str, inputs: list[object]) -> bool:
         """Return whether `page`'s conversion is kept from a build or made by the worker."""

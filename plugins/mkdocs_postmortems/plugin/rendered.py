@@ -68,6 +68,9 @@ class RenderedPages:
         self._markdown = markdown or ""
         self._pending: dict[str, str] = {}
         self._reused: dict[str, Rendered] = {}
+        # The last key of each page with what it digests: `holds` (deciding which pages a
+        # worker converts) and `reuse` ask for the same one.
+        self._keys: dict[str, tuple[str, tuple[object, ...], str]] = {}
 
     def reuse(self, page: Page, markdown: str, inputs: Sequence[object]) -> bool:
         """Return whether `page`'s HTML is kept for this `markdown` and other `inputs`."""
@@ -92,7 +95,13 @@ class RenderedPages:
         return None if found is None else found.restore(page)
 
     def _key(self, uri: str, markdown: str, inputs: Sequence[object]) -> str:
-        return fingerprint(markdown, uri, self._markdown, *inputs)
+        parts = tuple(inputs)
+        kept = self._keys.get(uri)
+        if kept is not None and kept[1] == parts and kept[0] == markdown:
+            return kept[2]
+        key = fingerprint(markdown, uri, self._markdown, *parts)
+        self._keys[uri] = markdown, parts, key
+        return key
 
     def keep(self, page: Page, html: str, *, links_in_digest: bool) -> None:
         """Keep `page`'s final HTML for the next build, if nothing outside its digest shapes it."""
