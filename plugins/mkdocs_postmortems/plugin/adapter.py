@@ -181,6 +181,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._card_key = ""
         self._nav: Navigation | None = None
         self._gc_threshold: tuple[int, ...] | None = None
+        self._frozen = False  # the build froze the objects of on_files (`_freeze`)
         self._navigation = NavigationCache()
         self._headings = Headings()
 
@@ -354,7 +355,20 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             self._cache.keep("words", pm.path)
         if self._dirty:
             self._mark_unchanged(files, config)
+        self._freeze()
         return files
+
+    def _freeze(self) -> None:
+        """Move every object made so far (the records, the files, the generated pages: they
+        live to the end of the build) out of the collector's view until the build ends.
+
+        A full collection walks every object it sees: the one a cold build of 1,000 postmortems
+        ran took 0.10-0.12 s of the 0.53 s the collector took (timed with `gc.callbacks`), and
+        it grows with the corpus. Nothing is frozen if other code of the process froze objects.
+        """
+        if not self._frozen and gc.get_freeze_count() == 0:
+            gc.freeze()
+            self._frozen = True
 
     def _mark_unchanged(self, files: Files, config: MkDocsConfig) -> None:
         """Let a dirty build skip the pages whose Markdown and template data did not change."""
@@ -1019,6 +1033,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
             self._gc_threshold = None
+        if self._frozen:
+            gc.unfreeze()  # back in the oldest generation: garbage among them is collected again
+            self._frozen = False
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
