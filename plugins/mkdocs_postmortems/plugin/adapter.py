@@ -14,13 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
@@ -94,6 +93,10 @@ from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
 from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
 from .render_share import Pages as SharedPages
 from .rendered import RenderedPages, rendered_pages
+
+if TYPE_CHECKING:
+    # Its web server and file watcher take 30-80 ms to import, which `mkdocs build` never needs.
+    from mkdocs.livereload import LiveReloadServer
 
 log = get_plugin_logger("postmortems")
 
