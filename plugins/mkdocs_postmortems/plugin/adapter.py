@@ -830,7 +830,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._stencils.install(
             env,
             own,
-            links=self._navigation.links,
+            links=self._navigation.near_links,
             outside=self._navigation.outside,
             content_data=CONTENT_DATA,
         )

@@ -118,6 +118,12 @@ class NavigationCache:
             self._keyed = page, tuple(normalize_url(url, page) for url in self._targets)
         return self._keyed[1]
 
+    def near_links(self, page: Page) -> tuple[str, ...]:
+        """Return the URLs the partials may link to that share `page`'s first segment, relative
+        to it: the others' relative forms depend only on the page's depth (its base URL)."""
+        head = page.url.split("/", 1)[0] + "/"
+        return tuple(normalize_url(url, page) for url in self._targets if url.startswith(head))
+
     @jinja2.pass_context
     def _render_header(self, context: jinja2.runtime.Context) -> Markup:
         template = context.environment.get_template("postmortems/theme-header.html")

@@ -107,9 +107,11 @@ class Stencils:
         outside: Callable[[object], bool],
         content_data: Iterable[str] = (),
     ) -> None:
-        """Draw `pages` from shells in this build; `links` gives a page's relative links (the
-        navigation's), `outside` whether a page is outside the navigation, `content_data` the
-        names of the context values the pages' content blocks show (the plugin's)."""
+        """Draw `pages` from shells in this build.
+
+        `links` gives a page's relative links (the navigation's, but those its base URL and
+        first URL segment decide), `outside` whether a page is outside the navigation, and
+        `content_data` the names of the context values the pages' content blocks show."""
         self.reset()
         self._links, self._outside = links, outside
         self._content_data = frozenset(content_data)
