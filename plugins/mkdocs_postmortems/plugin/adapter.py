@@ -89,14 +89,14 @@ from .config import PostmortemsConfig, options_from
 from .forkmap import ForkMap, refusal
 from .html_page import HtmlPage, headings_of, nav_titles
 from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
-from .navcache import NavigationCache, add_shims
+from .navcache import NavigationCache, add_shims, from_material
 from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
 from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
 from .render_share import Pages as SharedPages
 from .rendered import RenderedPages, rendered_pages
 from .stencil import ORIGINALS as STENCIL_ORIGINALS
 from .stencil import SHIMS as STENCIL_SHIMS
-from .stencil import Stencils
+from .stencil import TOC_PARTIALS, Stencils
 
 log = get_plugin_logger("postmortems")
 
@@ -833,6 +833,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             links=self._navigation.near_links,
             outside=self._navigation.outside,
             content_data=CONTENT_DATA,
+            material_toc=from_material(env.loader, TOC_PARTIALS),
         )
 
     def _refusal(self, config: MkDocsConfig) -> str | None:
