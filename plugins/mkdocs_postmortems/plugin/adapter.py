@@ -93,7 +93,7 @@ from .navcache import NavigationCache, add_shims, from_material
 from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
 from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
 from .render_share import Pages as SharedPages
-from .rendered import RenderedPages, rendered_pages
+from .rendered import ConvertedPage, RenderedPages, rendered_pages
 from .stencil import ORIGINALS as STENCIL_ORIGINALS
 from .stencil import SHIMS as STENCIL_SHIMS
 from .stencil import TOC_PARTIALS, Stencils
@@ -289,7 +289,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         # rest of the build's data is made (each needs only its record and the site's files).
         for pm in self.catalog:
             uri = self.layout.incident_uri(pm.path)
-            self._add(files, config, uri, _body_source(pm.body))
+            file = self._add(files, config, uri, _body_source(pm.body))
+            ConvertedPage(None, file, config)
             self._incidents[uri] = pm
         self._early = self._start_worker(config, files, list(self._incidents))
         problems = list(self.catalog.problems)
@@ -679,12 +680,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _converted_elsewhere(self, page: Page, markdown: str, inputs: list[object]) -> bool:
         """Return whether `page`'s conversion is kept from a build or made by the worker."""
-        if self._rendered.reuse(page, markdown, inputs):
-            return True
-        return any(
+        elsewhere = self._rendered.reuse(page, markdown, inputs) or any(
             worker is not None and worker.claim(page, self._files)
             for worker in (self._early, self._worker)
         )
+        if isinstance(page, ConvertedPage):
+            page.elsewhere = elsewhere
+        return elsewhere
 
     # Last, so the worker and the navigation start from what every other plugin made of them.
     @event_priority(-100)
