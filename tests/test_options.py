@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from conftest import REPO, BuildSite, parse_html, postmortem
 from mkdocs_postmortems.cli.main import main
 from mkdocs_postmortems.core.options import DEFAULTS, PLUGIN_OPTIONS
 from mkdocs_postmortems.core.urls import page_url
-from mkdocs_postmortems.plugin.adapter import GC_THRESHOLD
+from mkdocs_postmortems.plugin.adapter import GC_THRESHOLD, _collector
 from mkdocs_postmortems.plugin.config import PostmortemsConfig, read_options
 
 SEED = REPO / "postmortems" / "2024-03-08-auth-outage.md"
@@ -188,7 +189,7 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(
     hook.write_text(
         "import gc\nimport pathlib\n\n\ndef on_page_markdown(markdown, **kwargs):\n"
         f"    pathlib.Path({str(noted)!r}).write_text(\n"
-        "        f'{gc.get_threshold()[0]} {gc.get_freeze_count() > 0}'\n    )\n",
+        "        f'{gc.get_threshold()[0]} {gc.get_freeze_count() > 0} {gc.isenabled()}'\n    )\n",
         encoding="utf-8",
     )
     failing = tmp_path / "fail_after_files.py"
@@ -197,7 +198,7 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(
     assert gc.get_freeze_count() == 0
     files = {"2024-05-02-checkout.md": postmortem()}
     assert build_site(files, config={"hooks": [str(hook)]}).error is None
-    assert noted.read_text(encoding="utf-8") == f"{GC_THRESHOLD} True"
+    assert noted.read_text(encoding="utf-8") == f"{GC_THRESHOLD} True True"
     assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
     # A build that fails (the docs folder holds a page the plugin generates; a hook fails
     # after on_files) restores both too.
@@ -207,3 +208,23 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(
     with pytest.raises(RuntimeError, match="hook failed"):
         build_site(files, config={"hooks": [str(failing)]})
     assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+    assert gc.isenabled()
+
+
+def test_a_worker_started_while_the_collector_is_off_collects() -> None:
+    # on_files runs with the collector off; the worker it starts converts many pages and
+    # must collect their cyclic garbage.
+    gc.disable()
+    try:
+        with _collector(True):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                os._exit(0 if gc.isenabled() else 1)
+        assert not gc.isenabled(), "the block's caller keeps the collector off"
+        assert os.waitpid(pid, 0)[1] == 0, "the child collects"
+        with _collector(False):
+            assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with _collector(False):
+        assert gc.isenabled(), "a collector that was on stays on"
