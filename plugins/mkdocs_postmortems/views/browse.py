@@ -622,23 +622,16 @@ def recurrence_card(
     return entries
 
 
-def card_facet_links(
-    pm: Postmortem, found: FacetSet, url_for: Callable[[str], str]
-) -> dict[str, dict[str, Markup]]:
-    """Return, per facet kind, the page URL of each of `pm`'s values, keyed by escaped name.
+def card_facet_uri(found: FacetSet, kind_key: str, name: str) -> str | None:
+    """Return the source path of the page an incident card links value `name` of kind
+    `kind_key` to, if any.
 
-    `url_for` turns a page's source path into a URL relative to the incident page. A
-    contributing factor links only when other incidents share it: its page would show this
+    A contributing factor links only when other incidents share it: its page would show this
     incident alone.
     """
-    links: dict[str, dict[str, Markup]] = {}
-    for kind in KINDS:
-        urls = {}
-        for name in kind.values(pm):
-            slug = found.slug(kind.key, name)
-            if kind.key == "factor" and found.size(kind.key, name) < PAIR_PAGE_MINIMUM:
-                continue
-            if slug is not None:
-                urls[str(escaped(name))] = escaped(url_for(facet_uri(kind, slug)))
-        links[kind.key] = urls
-    return links
+    slug = found.slug(kind_key, name)
+    if slug is None:
+        return None
+    if kind_key == "factor" and found.size(kind_key, name) < PAIR_PAGE_MINIMUM:
+        return None
+    return facet_uri(KIND_BY_KEY[kind_key], slug)

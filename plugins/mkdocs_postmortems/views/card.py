@@ -1,16 +1,17 @@
 """Build the template data of an incident page: every value escaped before a template sees it.
 
-Templates still apply `| e`; the values are `Markup` so that a forgotten filter cannot turn
-front matter into markup (escaping `Markup` again is a no-op).
+Every string in the data is `Markup` (tests/test_card.py walks a hostile card to check it):
+the templates show the values as they are, since a `| e` per value was a third of the time a
+thousand cards took to draw, and `Markup` keeps a template that does filter from escaping
+twice.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -23,7 +24,11 @@ from ..core.validate import is_safe_url
 from .markup import css_class, escaped, render_inline, render_markdown
 
 UrlFor = Callable[[str], str | None]
-_ZERO = timedelta(0)
+FacetUrl = Callable[[str, str], str | None]
+"""The URL of the page of a facet value (kind key, name), relative to the card's page."""
+Chips = list[tuple[Markup, Markup | None]]
+"""Escaped names with the escaped URLs of their facet pages (None: no page)."""
+_UTC = ("", "+00:00")  # what isoformat ends with when the offset is none or zero
 _NONE = Markup("")
 _APPROXIMATE = Markup(" (approximate)")
 
@@ -32,23 +37,27 @@ def format_time(moment: datetime | None) -> str:
     """Return `moment` as `2024-03-08 10:30 UTC` (or with its own offset)."""
     if moment is None:
         return "-"
-    offset = moment.utcoffset() or _ZERO
     # strftime's %:z exists only from Python 3.12 (3.11 prints it literally); isoformat ends
-    # with the same +HH:MM.
+    # with the same +HH:MM, and nothing (naive) or +00:00 (UTC) after the minutes.
     iso = moment.isoformat(" ", "minutes")
-    zone = "UTC" if offset == _ZERO else "UTC" + iso[-6:]
+    zone = "UTC" if iso[16:] in _UTC else "UTC" + iso[-6:]
     if moment.year < 1000:  # strftime does not pad the year to four digits, isoformat does
         return f"{moment:%Y-%m-%d %H:%M} {zone}"
     return f"{iso[:16]} {zone}"  # a third of strftime's time: a card has about nine of them
 
 
-@dataclass(frozen=True)
-class Fact:
-    """A labelled value on the card."""
+class Fact(NamedTuple):
+    """A labelled value on the card (a tuple: a card has about fifteen, cheap to make and to
+    pickle)."""
 
-    label: str
+    label: Markup
     value: Markup
     note: Markup = _NONE
+
+
+def _fact(label: str, value: str, note: Markup = _NONE) -> Fact:
+    """Return a fact with `label` and `value` escaped."""
+    return Fact(escaped(label), escaped(value), note)
 
 
 def _e(value: object) -> Markup:
@@ -110,43 +119,58 @@ def _durations(pm: Postmortem) -> list[Fact]:
     ):
         if delta is not None:
             note = _APPROXIMATE if any(pm.is_approximate(f) for f in fields) else _NONE
-            facts.append(Fact(label, escaped(format_duration(delta)), note))
+            facts.append(_fact(label, format_duration(delta), note))
     return facts
 
 
 def _times(pm: Postmortem) -> list[Fact]:
     facts = []
     if pm.latent_since is not None:
-        facts.append(Fact("Latent since", escaped(format_time(pm.latent_since))))
+        facts.append(_fact("Latent since", format_time(pm.latent_since)))
     for name in ("started", "detected", "mitigated", "resolved"):
         moment: datetime | None = getattr(pm, name)
         if moment is not None:
             note = _APPROXIMATE if pm.is_approximate(name) else _NONE
-            facts.append(Fact(name.capitalize(), escaped(format_time(moment)), note))
+            facts.append(_fact(name.capitalize(), format_time(moment), note))
     return facts
 
 
-def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str, Any]:
-    """Return the template data of `pm`'s incident card; `url_for` maps an id to a page URL."""
+def _no_page(kind: str, name: str) -> None:
+    return None
+
+
+def _chips(kind: str, names: tuple[str, ...], facet_url: FacetUrl) -> Chips:
+    chips: Chips = []
+    for name in names:
+        url = facet_url(kind, name)
+        chips.append((escaped(name), None if url is None else escaped(url)))
+    return chips
+
+
+def incident_card(
+    pm: Postmortem, catalog: Catalog, url_for: UrlFor, facet_url: FacetUrl = _no_page
+) -> dict[str, Any]:
+    """Return the template data of `pm`'s incident card; `url_for` maps an id to a page URL,
+    `facet_url` a facet value to its page's."""
     settings = catalog.settings
     impact = pm.impact
     figures: list[Fact] = []
     if impact is not None:
         if impact.users_affected_percent is not None:
-            figures.append(Fact("Users affected", escaped(f"{impact.users_affected_percent:g}%")))
+            figures.append(_fact("Users affected", f"{impact.users_affected_percent:g}%"))
         if impact.users_affected is not None:
-            figures.append(Fact("Users affected (count)", escaped(f"{impact.users_affected:,}")))
+            figures.append(_fact("Users affected (count)", f"{impact.users_affected:,}"))
         if impact.requests_failed_percent is not None:
-            figures.append(Fact("Requests failed", escaped(f"{impact.requests_failed_percent:g}%")))
-        figures.extend(Fact(label, _e(value)) for label, value in impact.figures)
+            figures.append(_fact("Requests failed", f"{impact.requests_failed_percent:g}%"))
+        figures.extend(
+            _fact(label, "" if value is None else str(value)) for label, value in impact.figures
+        )
         if impact.regions:
-            figures.append(Fact("Regions", escaped(", ".join(impact.regions))))
+            figures.append(_fact("Regions", ", ".join(impact.regions)))
         if impact.data_loss is not None:
-            figures.append(Fact("Data lost", escaped("yes" if impact.data_loss else "no")))
+            figures.append(_fact("Data lost", "yes" if impact.data_loss else "no"))
         if impact.customer_facing is not None:
-            figures.append(
-                Fact("Customer facing", escaped("yes" if impact.customer_facing else "no"))
-            )
+            figures.append(_fact("Customer facing", "yes" if impact.customer_facing else "no"))
     related = []
     for other_id in pm.related:
         url, other = url_for(other_id), catalog.get(other_id)
@@ -170,15 +194,17 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
         "durations": _durations(pm),
         "impact": render_markdown(impact.description) if impact else _NONE,
         "impact_figures": figures,
-        "services": [escaped(s) for s in pm.services],
-        "tags": [escaped(t) for t in pm.tags],
+        "services": _chips("service", pm.services, facet_url),
+        "tags": _chips("tag", pm.tags, facet_url),
         "teams": [escaped(t) for t in pm.teams],
         "authors": [escaped(a) for a in pm.authors],
-        "categories": [escaped(c) for c in pm.root_cause_categories],
-        "trigger": escaped(pm.trigger) if pm.trigger else None,
+        "categories": _chips("category", pm.root_cause_categories, facet_url),
+        "trigger": _chips("trigger", (pm.trigger,), facet_url) if pm.trigger else [],
         "detection": escaped(pm.detection) if pm.detection else None,
-        "contributing_factors": [render_inline(f) for f in pm.contributing_factors],
-        "factor_keys": [escaped(f) for f in pm.contributing_factors],  # keys of its facet links
+        "contributing_factors": [
+            (render_inline(f), None if (url := facet_url("factor", f)) is None else escaped(url))
+            for f in pm.contributing_factors
+        ],
         "timeline": [
             {
                 "at": escaped(format_time(entry.at)),
