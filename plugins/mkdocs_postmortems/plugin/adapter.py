@@ -90,11 +90,14 @@ from .config import PostmortemsConfig, options_from
 from .forkmap import ForkMap, refusal
 from .html_page import HtmlPage, headings_of, nav_titles
 from .incremental import CompiledTemplates, KeptPages, PageDigests, TrackedFile
-from .navcache import NavigationCache
+from .navcache import NavigationCache, add_shims
 from .parallel import AUTO_MIN_MARKDOWN, Worker, start, unavailable
 from .render_share import AUTO_MIN_PAGES, builder, shares_rendering
 from .render_share import Pages as SharedPages
 from .rendered import RenderedPages, rendered_pages
+from .stencil import ORIGINALS as STENCIL_ORIGINALS
+from .stencil import SHIMS as STENCIL_SHIMS
+from .stencil import Stencils
 
 log = get_plugin_logger("postmortems")
 
@@ -102,6 +105,9 @@ PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_URI = "assets/postmortems/postmortems.css"
 RANKING_VERSION = "1"  # the build cache entry of the related ranking (salted with the code)
+# What the plugin's pages get in their template context (_page_data): shown in their content
+# block, different on every page.
+CONTENT_DATA = ("postmortem", "pm_catalog", "pm_listing", "pm_data", "rejected")
 SAVE_MIN_SHARDS = 64  # a save writing fewer shards than this does not fork (each takes ~5 ms)
 
 
@@ -184,6 +190,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self._nav: Navigation | None = None
         self._gc_threshold: tuple[int, ...] | None = None
         self._navigation = NavigationCache()
+        self._stencils = Stencils()
         self._headings = Headings()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -794,6 +801,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """
         self._stop_worker()
         self._env = env
+        self._stencils.reset()
         if env.bytecode_cache is None:
             env.bytecode_cache = self._compiled.for_environment(env)
         if self._nav is not None:
@@ -802,7 +810,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             alternate = extra.get("alternate")
             languages = [item.get("link") for item in alternate or () if isinstance(item, dict)]
             links = [config.theme.get("logo"), extra.get("homepage"), *languages]
-            self._navigation.install(env, self._nav, links)
+            if self._navigation.install(env, self._nav, links) and self.config.enabled:
+                self._install_stencils(env, files)
         page = (
             files.get_file_from_path(self.options.search_page) if self.options.search_page else None
         )
@@ -810,6 +819,24 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self.config.enabled:
             self._start_builder(config, files, env)
         return env
+
+    def _install_stencils(self, env: Any, files: Files) -> None:
+        """Draw the plugin's pages outside the navigation from one shell per kind (stencil)."""
+        own = [
+            file.page
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if file.page is not None
+            and (file.src_uri in self._incidents or file.src_uri in self._generated)
+            and self._navigation.outside(file.page)
+        ]
+        add_shims(env, STENCIL_SHIMS, STENCIL_ORIGINALS)
+        self._stencils.install(
+            env,
+            own,
+            links=self._navigation.near_links,
+            outside=self._navigation.outside,
+            content_data=CONTENT_DATA,
+        )
 
     def _refusal(self, config: MkDocsConfig) -> str | None:
         """Return why this build shares no page with a worker process (None: it may)."""

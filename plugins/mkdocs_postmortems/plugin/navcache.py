@@ -101,30 +101,37 @@ class NavigationCache:
         self._header = _from_material(env.loader, HEADER_PARTIALS)
         self._nav_pages = {id(page) for page in nav.pages}
         self._targets = tuple(_urls(nav, [str(url) for url in extra if url]))
-        env.loader = _ShimLoader(env.loader, self._header)
+        shims = dict(_SHIMS) if self._header else {NAV: _SHIMS[NAV]}
+        env.loader = _ShimLoader(env.loader, shims, dict(_ORIGINALS))
         env.globals["pm_navigation"] = self._render
         env.globals["pm_header"] = self._render_header
         return True
 
-    def _outside(self, page: object) -> bool:
+    def outside(self, page: object) -> bool:
         """Return whether `page` is a page outside the navigation (drawn from the cache)."""
         return isinstance(page, Page) and id(page) not in self._nav_pages and page.parent is None
 
-    def _key(self, page: Page) -> tuple[str, ...]:
+    def links(self, page: Page) -> tuple[str, ...]:
         """Return every URL the partials may link to, relative to `page` (made once per page:
         the header and the navigation both ask)."""
         if self._keyed[0] is not page:
             self._keyed = page, tuple(normalize_url(url, page) for url in self._targets)
         return self._keyed[1]
 
+    def near_links(self, page: Page) -> tuple[str, ...]:
+        """Return the URLs the partials may link to that share `page`'s first segment, relative
+        to it: the others' relative forms depend only on the page's depth (its base URL)."""
+        head = page.url.split("/", 1)[0] + "/"
+        return tuple(normalize_url(url, page) for url in self._targets if url.startswith(head))
+
     @jinja2.pass_context
     def _render_header(self, context: jinja2.runtime.Context) -> Markup:
         template = context.environment.get_template("postmortems/theme-header.html")
         page = context.get("page")
-        if not self._header or not self._outside(page):
+        if not self._header or not self.outside(page):
             return Markup(template.render(context.get_all()))
         assert isinstance(page, Page)
-        key = (self._key(page), context.get("base_url"))
+        key = (self.links(page), context.get("base_url"))
         drawn = self._headers.get(key)
         if drawn is None:
             try:
@@ -147,10 +154,10 @@ class NavigationCache:
     def _render(self, context: jinja2.runtime.Context) -> Markup:
         template = context.environment.get_template("postmortems/theme-navigation.html")
         page = context.get("page")
-        if not self._outside(page):
+        if not self.outside(page):
             return Markup(template.render(context.get_all()))
         assert isinstance(page, Page)
-        key = self._key(page)
+        key = self.links(page)
         drawn = self._drawn.get(key)
         if drawn is None:
             self.misses += 1
@@ -160,12 +167,23 @@ class NavigationCache:
         return drawn
 
 
+def add_shims(env: jinja2.Environment, shims: dict[str, str], originals: dict[str, str]) -> None:
+    """Let the environment `install` shimmed also answer `shims` (template sources by name),
+    and `originals` (names for the theme's own templates, by the name they take)."""
+    assert isinstance(env.loader, _ShimLoader)
+    env.loader.shims.update(shims)
+    env.loader.originals.update(originals)
+
+
 class _ShimLoader(jinja2.BaseLoader):
     """The theme's loader, with `partials/nav.html` (and the header) drawn through the cache."""
 
-    def __init__(self, inner: jinja2.BaseLoader, header: bool) -> None:
+    def __init__(
+        self, inner: jinja2.BaseLoader, shims: dict[str, str], originals: dict[str, str]
+    ) -> None:
         self.inner = inner
-        self.shims = dict(_SHIMS) if header else {NAV: _SHIMS[NAV]}
+        self.shims = shims
+        self.originals = originals
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -173,7 +191,7 @@ class _ShimLoader(jinja2.BaseLoader):
         shim = self.shims.get(template)
         if shim is not None:
             return shim, None, lambda: True
-        return self.inner.get_source(environment, _ORIGINALS.get(template, template))
+        return self.inner.get_source(environment, self.originals.get(template, template))
 
     def list_templates(self) -> list[str]:
         return self.inner.list_templates()
