@@ -169,7 +169,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.cache_dir = self.options.cache_path
         self._files = Files([])
         self._incident_urls: dict[str, str] = {}  # by record path, for this build's files
-        # The page URL of each facet value an incident card links (None: not linked).
+        # For incident cards: the page URL of each incident by id, and of each facet value
+        # they link (None: not linked).
+        self._incident_urls_by_id: dict[str, str] = {}
         self._facet_urls: dict[tuple[str, str], str | None] = {}
         self._cache = BuildCache(None, salt="")
         self._dirty = False
@@ -281,7 +283,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if not self.config.enabled:
             return files
         self._files = files
-        self._incident_urls, self._facet_urls = {}, {}
+        self._incident_urls, self._incident_urls_by_id, self._facet_urls = {}, {}, {}
         self._cache.begin()
         self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
         self.catalog = load_catalog(self.root, self.settings, self._cache, self._mapper)
@@ -943,10 +945,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         relative = RelativeTo(here)
 
         def url_for(ident: str) -> str | None:
-            other = self.catalog.get(ident)
-            if other is None:
-                return None
-            return relative(self._incident_url(other))
+            url = self._incident_urls_by_id.get(ident)
+            if url is None:
+                other = self.catalog.get(ident)
+                if other is None:
+                    return None
+                url = self._incident_urls_by_id[ident] = self._incident_url(other)
+            return relative(url)
 
         def facet_url(kind: str, name: str) -> str | None:
             url = self._facet_url(kind, name)
