@@ -39,7 +39,7 @@ from .html import Content, Link, Part, bullets, element, heading, joined, link, 
 from .layout import LISTING_TEMPLATE, GeneratedPage, Layout, front_matter, html_page
 from .markup import (
     css_class,
-    escaped,
+    escaped_text,
     html_rich,
     render_inline,
     severity_badge,
@@ -612,11 +612,11 @@ def recurrence_card(
         if url is not None:
             entries.append(
                 {
-                    "url": escaped(url),
-                    "title": escaped(previous.title),
-                    "date": escaped(previous.date.isoformat()),
-                    "days": escaped(str(recurrence.days)),
-                    "why": escaped("; ".join(recurrence.reasons)),
+                    "url": escaped_text(url),
+                    "title": escaped_text(previous.title),
+                    "date": escaped_text(previous.date.isoformat()),
+                    "days": escaped_text(str(recurrence.days)),
+                    "why": escaped_text("; ".join(recurrence.reasons)),
                 }
             )
     return entries
