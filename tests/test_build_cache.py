@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup, escape
 
 from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
 from mkdocs_postmortems.core import cache as cache_module
@@ -432,3 +434,55 @@ def test_reading_and_saving_leave_the_collector_as_they_found_it(tmp_path: Path)
         assert not gc.isenabled(), "a caller that turned it off keeps it off"
     finally:
         gc.enable()
+
+
+def test_markup_values_read_back_as_markup(tmp_path: Path) -> None:
+    card = {
+        "title": Markup("Disk &lt;full&gt;"),
+        "facts": [{"label": Markup("Started"), "value": Markup("<b>09:00</b>"), "n": 3}],
+        "plain": "not escaped <b>",
+    }
+    assert pickle.loads(cache_module.dumps(card)) == card
+    cache = BuildCache(tmp_path, salt="test")
+    cache.store("card", "a.md", "d", card)
+    cache.save()
+    back = BuildCache(tmp_path, salt="test").lookup("card", "a.md", "d")
+    assert back == card
+    assert type(back["title"]) is Markup
+    assert type(back["facts"][0]["value"]) is Markup
+    assert type(back["plain"]) is str
+    assert str(escape(back["title"])) == "Disk &lt;full&gt;", "not escaped a second time"
+
+
+def test_values_a_second_process_computed_are_saved_as_the_bytes_it_sent(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path, salt="test")
+    mapper = ForkMap(True, min_items=2)
+    items = [(f"key{n}", f"digest{n}", n) for n in range(40)]
+    Counted.pickled = 0
+    values = cache.get_or_compute_all("numbers", items, Counted, mapper)
+    assert values == [Counted(n) for n in range(40)]
+    assert mapper.shared == 20
+    assert Counted.pickled == 0, "the child's pickling happens in the child"
+    cache.save()
+    assert Counted.pickled == 20, "only the values computed here are pickled by the save"
+    again = BuildCache(tmp_path, salt="test")
+    assert again.get_or_compute_all("numbers", items, _not_called) == values
+    assert again.hits == 40
+
+
+def _not_called(number: int) -> Counted:
+    raise AssertionError(f"computed {number} again")
+
+
+def test_records_parsed_by_a_second_process_read_back_equal(tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    write_corpus(folder, 30)
+    mapper = ForkMap(True, min_items=2)
+    cache = BuildCache(tmp_path / "cache")
+    shared = load_catalog(folder, Settings(), cache, mapper)
+    assert mapper.shared == 15
+    same(shared, load_catalog(folder, Settings()))
+    cache.save()
+    again = BuildCache(tmp_path / "cache")
+    same(load_catalog(folder, Settings(), again), shared)
+    assert (again.hits, again.misses) == (30, 0)

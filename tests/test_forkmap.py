@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 
@@ -75,4 +76,20 @@ def test_a_killed_or_unpicklable_second_half_is_computed_here() -> None:
     assert [make() for make in results] == ITEMS
     assert mapper.shared == 0
     assert len(mapper.children) == 2
+    assert _reaped(mapper)
+
+
+def test_results_of_the_second_process_come_with_the_bytes_it_sent() -> None:
+    mapper = ForkMap(enabled=True)
+    results = mapper.map_pickled(lambda item: {"item": item, "pid": os.getpid()}, ITEMS)
+    half = len(ITEMS) // 2
+    assert [value["item"] for value, _ in results] == ITEMS
+    assert all(blob is None and value["pid"] == os.getpid() for value, blob in results[:half])
+    theirs = results[half:]
+    assert all(blob is not None and pickle.loads(blob) == value for value, blob in theirs)
+    assert {value["pid"] for value, _ in theirs} != {os.getpid()}
+    assert mapper.shared == len(theirs)
+    # A failing second half is computed here, without bytes, as by `mapper(...)`.
+    results = mapper.map_pickled(lambda item: lambda: item, ITEMS)
+    assert [(make(), blob) for make, blob in results] == [(item, None) for item in ITEMS]
     assert _reaped(mapper)

@@ -27,6 +27,7 @@ class Drawn(NamedTuple):
     header_misses: int
     stencil_hits: int
     stencil_misses: int
+    stencil_refused: int
 
 
 @pytest.fixture
@@ -107,7 +108,13 @@ def _site(
     drawn = plugin._navigation
     shells = plugin._stencils
     return Drawn(
-        drawn.hits, drawn.misses, drawn.header_hits, drawn.header_misses, shells.hits, shells.misses
+        drawn.hits,
+        drawn.misses,
+        drawn.header_hits,
+        drawn.header_misses,
+        shells.hits,
+        shells.misses,
+        shells.refused,
     )
 
 
@@ -196,6 +203,7 @@ def test_pages_drawn_from_shells_are_what_the_theme_draws(
     # each kind are drawn in full (and checked) first.
     assert drawn.stencil_hits > 40
     assert 0 < drawn.stencil_misses * 4 < drawn.stencil_hits
+    assert drawn.stencil_refused == 0
     shells, reference_pages = (
         _pages(tmp_path / "shells" / "site"),
         _pages(tmp_path / "drawn" / "site"),
@@ -220,20 +228,31 @@ SHOWING = [
     "{{ page.meta.title | e if page }}",
     "{{ page.content | length if page }}",
     "{{ page.toc | length if page }}",
+    "{{ 'long' if page and page.title | length > 30 }}",
+    "{{ 'a' if page and 'a' in page.content }}",
+    "{{ page.title | lower if page }}",
     "{{ config.site_name }}",
 ]
 OWN_MAIN = '{% extends "base.html" %}{% block extrahead %}<meta name="own" content="SHOW">'
+
+
+def _built(
+    tmp_path: Path, name: str, own: dict[str, str], checks: int | None
+) -> tuple[dict[str, bytes], Drawn]:
+    """Build the site with the templates `own` in its custom_dir; with `checks`, shells are
+    trusted after that many pages (10**9: never)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if checks is not None:
+            patch.setattr(stencil, "CHECKS", checks)
+        drawn = _site(tmp_path / name, directory_urls=True, own_partials=own)
+    return _pages(tmp_path / name / "site"), drawn
 
 
 def _showing(
     tmp_path: Path, name: str, show: str, checks: int | None
 ) -> tuple[dict[str, bytes], Drawn]:
     own = {"main.html": OWN_MAIN.replace("SHOW", show) + "{% endblock %}\n"}
-    with pytest.MonkeyPatch.context() as patch:
-        if checks is not None:
-            patch.setattr(stencil, "CHECKS", checks)
-        drawn = _site(tmp_path / name, directory_urls=True, own_partials=own)
-    return _pages(tmp_path / name / "site"), drawn
+    return _built(tmp_path, name, own, checks)
 
 
 @pytest.mark.parametrize("show", SHOWING)
@@ -246,6 +265,9 @@ def test_a_template_showing_more_of_the_page_is_drawn_right(tmp_path: Path, show
     assert all(b'<meta name="own" content=' in html for html in incidents)
     if "page" not in show:
         assert drawn.stencil_hits > 40
+        assert drawn.stencil_refused == 0
+    else:  # a kind whose shell failed its checks is drawn in full
+        assert drawn.stencil_refused > 0
 
 
 def test_the_checks_are_what_keeps_a_page_s_url_out_of_the_others(tmp_path: Path) -> None:
@@ -254,3 +276,18 @@ def test_the_checks_are_what_keeps_a_page_s_url_out_of_the_others(tmp_path: Path
     reference, _ = _showing(tmp_path, "drawn", "{{ page.url }}", 10**9)
     different = [name for name in reference if shells.get(name) != reference[name]]
     assert len(different) > 40
+
+
+def test_a_site_s_table_of_contents_partial_is_drawn_for_every_page(tmp_path: Path) -> None:
+    material = (_material_templates() / stencil.TOC).read_text(encoding="utf-8")
+    own = {stencil.TOC: material + '<p class="own-toc">{{ page.url }}</p>\n'}
+    shells, drawn = _built(tmp_path, "shells", own, None)
+    reference, _ = _built(tmp_path, "drawn", own, 10**9)
+    # Drawn from shells still: the partial is drawn for every page, into its shell.
+    assert drawn.stencil_hits > 40
+    assert drawn.stencil_refused == 0
+    different = [name for name in reference if shells.get(name) != reference[name]]
+    assert different == []
+    for name, html in shells.items():
+        if name.startswith("postmortems/"):
+            assert f'<p class="own-toc">{name.removesuffix("index.html")}</p>'.encode() in html

@@ -204,21 +204,29 @@ def test_enabled_false_builds_the_site_without_the_plugin(build_site: BuildSite)
 def test_a_build_leaves_the_garbage_collector_as_it_found_it(
     build_site: BuildSite, tmp_path: Path
 ) -> None:
-    # The plugin raises the first-generation threshold for the build only (GC_THRESHOLD); a
-    # MkDocs hook notes what it is while pages are converted.
+    # The plugin raises the first-generation threshold for the build only (GC_THRESHOLD) and
+    # freezes what on_files made; a MkDocs hook notes both while pages are converted.
     noted = tmp_path / "threshold.txt"
     hook = tmp_path / "note_threshold.py"
     hook.write_text(
         "import gc\nimport pathlib\n\n\ndef on_page_markdown(markdown, **kwargs):\n"
-        f"    pathlib.Path({str(noted)!r}).write_text(str(gc.get_threshold()[0]))\n",
+        f"    pathlib.Path({str(noted)!r}).write_text(\n"
+        "        f'{gc.get_threshold()[0]} {gc.get_freeze_count() > 0}'\n    )\n",
         encoding="utf-8",
     )
+    failing = tmp_path / "fail_after_files.py"
+    failing.write_text("def on_nav(nav, **kwargs):\n    raise RuntimeError('hook failed')\n")
     before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
     files = {"2024-05-02-checkout.md": postmortem()}
     assert build_site(files, config={"hooks": [str(hook)]}).error is None
-    assert noted.read_text(encoding="utf-8") == str(GC_THRESHOLD)
-    assert gc.get_threshold() == before
-    # A build that fails (the docs folder holds a page the plugin generates) restores it too.
+    assert noted.read_text(encoding="utf-8") == f"{GC_THRESHOLD} True"
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+    # A build that fails (the docs folder holds a page the plugin generates; a hook fails
+    # after on_files) restores both too.
     with pytest.raises(Abort):
         build_site(files, docs={"catalog.md": "# Mine\n"})
-    assert gc.get_threshold() == before
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+    with pytest.raises(RuntimeError, match="hook failed"):
+        build_site(files, config={"hooks": [str(failing)]})
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)

@@ -10,6 +10,7 @@ pages, so a test knows the worker really ran, and makes the worker fail on deman
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ from hostile_site import write_hostile
 from mkdocs_postmortems.core.cache import BuildCache
 from mkdocs_postmortems.plugin.adapter import PostmortemsPlugin
 from mkdocs_postmortems.plugin.parallel import Sink, _convert, unavailable
+from mkdocs_postmortems.plugin.rendered import ConvertedPage
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate
@@ -297,3 +299,42 @@ def test_a_conversion_holds_only_while_the_files_it_looked_up_keep_their_urls(
     assert not converted.holds_for(page, Files([page_file, file("b.md", directory_urls=False)]))
     moved_page = Page(None, file("a/page.md", directory_urls=False), config)
     assert not converted.holds_for(moved_page, Files([moved_page.file, b]))
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_page_converted_elsewhere_skips_only_an_empty_conversion(
+    tmp_path: Path, debug: bool
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    settings = {"site_name": "Skip", "markdown_extensions": ["toc", "abbr", "footnotes"]}
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    names = ("a.md", "b.md", "c.md")
+    for name in names:
+        (docs / name).write_text("\n", encoding="utf-8")
+    files = Files([File(name, str(docs), str(tmp_path / "site"), True) for name in names])
+    logger = logging.getLogger("mkdocs.structure.pages")
+    level = logger.level
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    try:
+        converted = Page(None, files.src_uris["a.md"], config)  # MkDocs' own, of nothing
+        skipped = ConvertedPage(None, files.src_uris["b.md"], config)
+        given = ConvertedPage(None, files.src_uris["c.md"], config)
+        for page in (converted, skipped, given):
+            page.read_source(config)
+            page.markdown = ""
+        skipped.elsewhere = given.elsewhere = True
+        given.markdown = "# Given\n\nA [link](a.md#top).\n"  # by a later plugin: converted
+        for page in (converted, skipped, given):
+            page.render(config, files)
+    finally:
+        logger.setLevel(level)
+    fields = ("content", "_title_from_render", "present_anchor_ids", "links_to_anchors")
+    assert [getattr(skipped, f, None) for f in fields] == [
+        getattr(converted, f, None) for f in fields
+    ]
+    assert list(skipped.toc) == list(converted.toc) == []
+    assert not skipped.elsewhere  # for this build only
+    assert 'id="given"' in str(given.content)
+    assert given.title == "Given"

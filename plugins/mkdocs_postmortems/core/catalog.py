@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from .cache import BuildCache, Mapper, fingerprint, serial_map
+from .cache import BuildCache, Mapper, fingerprint, map_pickled, serial_map
 from .loader import (
     LoadResult,
     Rejected,
@@ -135,10 +135,11 @@ def load_catalog(
         else:
             assets.append(file.relative_to(root).as_posix())
     jobs = [(raw, path, settings.vocabularies) for _, path, raw, _ in to_parse]
-    for (position, path, _, digest), result in zip(to_parse, mapper(_parse, jobs), strict=True):
+    parsed = map_pickled(mapper, _parse, jobs)
+    for (position, path, _, digest), (result, pickled) in zip(to_parse, parsed, strict=True):
         loaded[position] = result
         if cache is not None:
-            cache.store(RECORDS, path, digest, result)
+            cache.store(RECORDS, path, digest, result, pickled)
     return build_catalog([r for r in loaded if r is not None], settings, tuple(assets))
 
 

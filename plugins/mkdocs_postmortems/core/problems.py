@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -46,6 +45,8 @@ class Problem:
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """Return a `did you mean ...?` hint for the closest choice, or a list of choices."""
+    import difflib  # only for files with mistakes: not part of every build's start-up
+
     options = sorted(set(choices))
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
     if not close:

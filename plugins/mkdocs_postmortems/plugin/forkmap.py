@@ -26,6 +26,8 @@ from typing import TypeVar, cast
 
 from mkdocs.plugins import get_plugin_logger
 
+from ..core.cache import dumps
+
 log = get_plugin_logger("postmortems")
 
 T = TypeVar("T")
@@ -76,8 +78,23 @@ class ForkMap:
 
     def __call__(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """Return `[function(item) for item in items]`."""
+        return [result for result, _ in self._map(function, items, each=False)]
+
+    def map_pickled(
+        self, function: Callable[[T], R], items: Sequence[T]
+    ) -> list[tuple[R, bytes | None]]:
+        """Return `[function(item) for item in items]`, each result the child computed with
+        the bytes it sent it as (`cache.dumps`), None for the others: the build cache saves
+        those bytes instead of pickling the value again (`cache.PickledMapper`)."""
+        return self._map(function, items, each=True)
+
+    def _map(
+        self, function: Callable[[T], R], items: Sequence[T], *, each: bool
+    ) -> list[tuple[R, bytes | None]]:
+        """Compute the items, the second half in a child where that pays; `each`: the child
+        pickles each result on its own, and the parent keeps the bytes with it."""
         if not self.enabled or len(items) < self.min_items:
-            return [function(item) for item in items]
+            return [(function(item), None) for item in items]
         half = len(items) // 2
         first, second = items[:half], items[half:]
         read_fd, write_fd = os.pipe()
@@ -87,37 +104,40 @@ class ForkMap:
             os.close(read_fd)
             os.close(write_fd)
             log.debug(f"cannot fork ({error}); computing every item here")
-            return [function(item) for item in items]
+            return [(function(item), None) for item in items]
         if pid == 0:  # pragma: no cover - the child; coverage does not follow forks
             try:
                 os.close(read_fd)
-                _child(function, second, write_fd)
+                _child(function, second, write_fd, each)
             finally:
                 os._exit(0)
         self.children.append(pid)
         os.close(write_fd)
-        results = [function(item) for item in first]
-        theirs = _collect(pid, read_fd, len(second))
+        results: list[tuple[R, bytes | None]] = [(function(item), None) for item in first]
+        theirs = _collect(pid, read_fd, len(second), each)
         if theirs is None:
-            return results + [function(item) for item in second]
+            return results + [(function(item), None) for item in second]
         self.shared += len(theirs)
-        return results + cast("list[R]", theirs)
+        return results + cast("list[tuple[R, bytes | None]]", theirs)
 
 
-def _child(function: Callable[[T], R], items: Sequence[T], fd: int) -> None:
+def _child(function: Callable[[T], R], items: Sequence[T], fd: int, each: bool) -> None:
     # Objects from before the fork are shared with the parent until written: keep the
     # collector from writing to all of them.
     gc.freeze()
     try:
-        payload = pickle.dumps([function(item) for item in items], pickle.HIGHEST_PROTOCOL)
+        results = [function(item) for item in items]
+        sent = [dumps(result) for result in results] if each else results
+        payload = pickle.dumps(sent, pickle.HIGHEST_PROTOCOL)
     except BaseException:
         payload = b""  # the parent computes the half itself and meets the error there
     with os.fdopen(fd, "wb") as pipe:
         pipe.write(payload)
 
 
-def _collect(pid: int, fd: int, count: int) -> list[object] | None:
-    """Read the child's results and reap it; None if they are not all there."""
+def _collect(pid: int, fd: int, count: int, each: bool) -> list[tuple[object, bytes | None]] | None:
+    """Read the child's results (with the bytes of each, if it pickled each) and reap it;
+    None if they are not all there."""
     try:
         with os.fdopen(fd, "rb") as pipe:
             payload = pipe.read()
@@ -128,10 +148,12 @@ def _collect(pid: int, fd: int, count: int) -> list[object] | None:
         log.debug("the second process gave no results; computing its half here")
         return None
     try:
-        results = pickle.loads(payload)
+        sent = pickle.loads(payload)
+        if not isinstance(sent, list) or len(sent) != count:
+            return None
+        if not each:
+            return [(result, None) for result in sent]
+        return [(pickle.loads(blob), blob) for blob in sent]
     except Exception as error:
         log.debug(f"cannot read the second process's results ({error}); computing them here")
         return None
-    if not isinstance(results, list) or len(results) != count:
-        return None
-    return results

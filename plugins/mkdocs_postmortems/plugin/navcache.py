@@ -95,10 +95,10 @@ class NavigationCache:
 
         `extra` holds the other URLs the partial may link to (the logo, a home page URL)."""
         self.hits = self.misses = self.header_hits = self.header_misses = 0
-        if env.loader is None or not _from_material(env.loader, PARTIALS):
+        if env.loader is None or not from_material(env.loader, PARTIALS):
             return False
         self._drawn, self._headers, self._keyed = {}, {}, (None, ())
-        self._header = _from_material(env.loader, HEADER_PARTIALS)
+        self._header = from_material(env.loader, HEADER_PARTIALS)
         self._nav_pages = {id(page) for page in nav.pages}
         self._targets = tuple(_urls(nav, [str(url) for url in extra if url]))
         shims = dict(_SHIMS) if self._header else {NAV: _SHIMS[NAV]}
@@ -197,7 +197,7 @@ class _ShimLoader(jinja2.BaseLoader):
         return self.inner.list_templates()
 
 
-def _from_material(loader: jinja2.BaseLoader, names: tuple[str, ...]) -> bool:
+def from_material(loader: jinja2.BaseLoader, names: tuple[str, ...]) -> bool:
     """Return whether the partials `names` are the ones Material ships (or absent from it)."""
     if isinstance(loader, _ShimLoader):
         loader = loader.inner

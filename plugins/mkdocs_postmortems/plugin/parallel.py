@@ -11,7 +11,8 @@ what MkDocs' build runs for a page (`on_pre_page`, reading the source, `on_page_
 back through a pipe what that gave: HTML, table of contents, anchors, title, links to
 anchors, and the log records of the conversion (the build reads the pipe at each of its pages,
 in its one thread). The build goes forward as usual; on reaching a page a worker has
-converted, it converts empty Markdown and puts the worker's result back, logging the worker's
+converted, it gives the page empty Markdown (whose conversion an incident page skips:
+`rendered.ConvertedPage`) and puts the worker's result back, logging the worker's
 records where MkDocs would have logged them (so `mkdocs build --strict` counts their
 warnings). Where the two meet, the worker stops: neither estimates costs, each takes the next
 page from its own end.

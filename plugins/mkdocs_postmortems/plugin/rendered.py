@@ -6,8 +6,9 @@ catalog, insights, follow-ups, guides; the listing pages written as HTML, `html_
 not converted at all). The conversion is a function of the Markdown,
 the site's Markdown extensions, the page's place in the site and, for relative links, which
 files the site has. The HTML is kept in the build cache under a digest of all of those; on a match
-the page gets empty Markdown to convert (MkDocs always converts) and the kept HTML, table of
-contents, anchors and rendered title are put back when the conversion is done.
+the page gets empty Markdown to convert (MkDocs always converts; an incident page, a
+`ConvertedPage`, skips it) and the kept HTML, table of contents, anchors and rendered title
+are put back when the conversion is done.
 
 What is never reused: a page whose HTML links to another page of the site and whose links
 are not part of the digest (an incident body with a relative link: MkDocs checks those and
@@ -18,17 +19,20 @@ other files (snippets): their output does not depend on the page's Markdown alon
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import TableOfContents
+from mkdocs.structure.toc import TableOfContents, get_toc
 
 from ..core.cache import BuildCache, fingerprint
 
 SPACE = "html"
+_PAGES_LOG = logging.getLogger("mkdocs.structure.pages")  # decides if MkDocs keeps anchor links
 # Extensions whose output depends on files other than the page.
 _READS_FILES = ("snippets", "include", "macros")
 # An href or src that is not absolute, protocol-relative, or an anchor on the same page.
@@ -58,6 +62,32 @@ class Rendered:
         return cls(html, page.toc, anchors, page._title_from_render)
 
 
+class ConvertedPage(Page):
+    """A page whose conversion the plugin may have from elsewhere (this cache, or a worker).
+
+    The plugin gives such a page empty Markdown (`on_page_markdown`) and puts back the kept
+    HTML when MkDocs' conversion is done (`on_page_content`). MkDocs converts empty Markdown to
+    nothing, but sets up Python-Markdown and the site's extensions for it first, about 1 ms a
+    page; `render` skips that and sets what that conversion sets.
+    """
+
+    elsewhere = False  # set by the plugin when the page's conversion comes from elsewhere
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        """Convert the page, unless its conversion comes from elsewhere and nothing gave it
+        Markdown since: then set what converting empty Markdown sets."""
+        elsewhere, self.elsewhere = self.elsewhere, False
+        if not elsewhere or self.markdown != "":
+            super().render(config, files)
+            return
+        self.content = ""
+        self.toc = get_toc([])
+        self._title_from_render = None
+        self.present_anchor_ids = set()
+        if _PAGES_LOG.getEffectiveLevel() > logging.DEBUG:
+            self.links_to_anchors = {}
+
+
 class RenderedPages:
     """The kept HTML of pages, by source path, for one build."""
 
@@ -68,6 +98,9 @@ class RenderedPages:
         self._markdown = markdown or ""
         self._pending: dict[str, str] = {}
         self._reused: dict[str, Rendered] = {}
+        # The last key of each page with what it digests: `holds` (deciding which pages a
+        # worker converts) and `reuse` ask for the same one.
+        self._keys: dict[str, tuple[str, tuple[object, ...], str]] = {}
 
     def reuse(self, page: Page, markdown: str, inputs: Sequence[object]) -> bool:
         """Return whether `page`'s HTML is kept for this `markdown` and other `inputs`."""
@@ -92,7 +125,13 @@ class RenderedPages:
         return None if found is None else found.restore(page)
 
     def _key(self, uri: str, markdown: str, inputs: Sequence[object]) -> str:
-        return fingerprint(markdown, uri, self._markdown, *inputs)
+        parts = tuple(inputs)
+        kept = self._keys.get(uri)
+        if kept is not None and kept[1] == parts and kept[0] == markdown:
+            return kept[2]
+        key = fingerprint(markdown, uri, self._markdown, *parts)
+        self._keys[uri] = markdown, parts, key
+        return key
 
     def keep(self, page: Page, html: str, *, links_in_digest: bool) -> None:
         """Keep `page`'s final HTML for the next build, if nothing outside its digest shapes it."""

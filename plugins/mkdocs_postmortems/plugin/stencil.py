@@ -32,26 +32,28 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import TableOfContents
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 TEMPLATE = "postmortems/stencil.html"
 TOC = "partials/toc.html"
 TOC_ORIGINAL = "postmortems/theme-toc.html"
+TOC_PARTIALS = (TOC, "partials/toc-item.html")
 SHIMS = {TEMPLATE: "{{ pm_stencil() }}", TOC: "{{ pm_toc() }}"}
 ORIGINALS = {TOC_ORIGINAL: TOC}
 # The template that gives a page's own template a marker for its content block.
 _WRAPPER = "{% extends pm_stencil_own %}{% block content %}{{ pm_stencil_block() }}{% endblock %}"
 CHECKS = 2  # pages of a kind drawn in full, and found equal to the shell's, before it is used
 
-_MARK = "\x00pm-stencil:{}<&>\x00"
-_MARKS = re.compile("\x00pm-stencil:([a-z_]+)<&>\x00")
+# Mixed case and `<&>`: escaping, stripping tags or changing case leaves a broken marker.
+_MARK = "\x00Pm-StenciL:{}<&>\x00"
+_MARKS = re.compile("\x00Pm-StenciL:([a-z_]+)<&>\x00")
 _PAGE_VALUES = ("title", "canonical_url", "abs_url", "edit_url")
 _META_VALUES = ("title", "description")
 _TOC_VALUES = ("id", "title")  # of the first heading
@@ -65,6 +67,44 @@ class _Refused(Exception):
     """The shell cannot stand for the pages of its kind."""
 
 
+class _Mark(str):
+    """A value of the stand-in page: a template may show it; anything it computes from it
+    (a length, a part, a test) refuses the shell, which could not hold for other pages."""
+
+    def __bool__(self) -> bool:
+        return True  # stands for a value that is not empty (_shown)
+
+    def _refuse(self, *args: object) -> Any:
+        raise _Refused("a template computes with a value of the page")
+
+    __len__ = __contains__ = __iter__ = __getitem__ = _refuse
+
+
+class _FirstHeading(TableOfContents):
+    """The stand-in page's headings: the first (Material's skip link), and nothing more."""
+
+    def __init__(self, first: AnchorLink) -> None:
+        super().__init__([first])
+
+    def __iter__(self) -> Iterator[AnchorLink]:
+        yield self.items[0]
+        raise _Refused("a template reads more of the headings than the first")
+
+    def __len__(self) -> int:
+        raise _Refused("a template counts the headings")
+
+
+_ABSENT = object()
+
+
+def _shown(value: object) -> object:
+    """Return what pages of one shell share of a value it fills in: that it is there (a marker
+    is never empty), or which empty value it is."""
+    if value is _ABSENT:
+        return "absent"
+    return True if value else _signature(value)
+
+
 @dataclass
 class _Shell:
     """The HTML of a kind of page cut at its markers, and the contexts of its two slots."""
@@ -74,6 +114,7 @@ class _Shell:
     block: dict[str, Any]
     toc: dict[str, Any] | None
     checks: int = 0
+    tocs: dict[object, str] = field(default_factory=dict)  # drawn, by headings (Material's)
 
 
 _REFUSED = "refused"
@@ -90,8 +131,14 @@ class Stencils:
         self._outside: Callable[[object], bool] = lambda page: False
         self._content_data: frozenset[str] = frozenset()
         self._wrapper: jinja2.Template | None = None
+        self._material_toc = False
         self.hits = 0
         self.misses = 0
+
+    @property
+    def refused(self) -> int:
+        """Return how many kinds of page this build draws in full: their shell failed a check."""
+        return sum(1 for shell in self._shells.values() if shell == _REFUSED)
 
     def reset(self) -> None:
         """Forget the shells and counts of the last build (a new build begins)."""
@@ -106,16 +153,19 @@ class Stencils:
         links: Callable[[Page], tuple[str, ...]],
         outside: Callable[[object], bool],
         content_data: Iterable[str] = (),
+        material_toc: bool = False,
     ) -> None:
         """Draw `pages` from shells in this build.
 
         `links` gives a page's relative links (the navigation's, but those its base URL and
         first URL segment decide), `outside` whether a page is outside the navigation, and
-        `content_data` the names of the context values the pages' content blocks show."""
+        `content_data` the names of the context values the pages' content blocks show;
+        `material_toc` says the table of contents partials are Material's own."""
         self.reset()
         self._links, self._outside = links, outside
         self._content_data = frozenset(content_data)
         self._wrapper = env.from_string(_WRAPPER)
+        self._material_toc = material_toc
         for page in pages:
             uri = page.file.src_uri
             own = page.meta.get("template") or "main.html"
@@ -192,8 +242,8 @@ class Stencils:
             self._links(page),
             None if first is None else first.level,
             _signature({name: meta[name] for name in meta if name not in _META_VALUES}),
-            tuple(name in meta for name in _META_VALUES),
-            tuple(getattr(page, name, None) is None for name in _PAGE_VALUES[1:]),
+            tuple(_shown(meta.get(name, _ABSENT)) for name in _META_VALUES),
+            tuple(_shown(getattr(page, name, None)) for name in _PAGE_VALUES),
             page.is_homepage,
             context,
         )
@@ -201,21 +251,21 @@ class Stencils:
     def _shape(self, page: Page, values: Mapping[str, Any], own_name: str) -> _Shell:
         """Draw the shell of `page`'s kind: its own template with markers for its values."""
         stand_in = copy.copy(page)
-        stand_in.title = _MARK.format("title")
         stand_in.meta = dict(page.meta)
         for name in _META_VALUES:
-            if name in page.meta:
-                stand_in.meta[name] = _MARK.format(f"meta_{name}")
-        for name in _PAGE_VALUES[1:]:
-            if getattr(page, name, None) is not None:
-                setattr(stand_in, name, _MARK.format(name))
-        stand_in.content = _MARK.format(CONTENT)
-        items = list(page.toc)
-        if items:  # Material's skip link goes to the first heading
-            first = items[0] = copy.copy(items[0])
+            if page.meta.get(name):
+                stand_in.meta[name] = _Mark(_MARK.format(f"meta_{name}"))
+        for name in _PAGE_VALUES:
+            if getattr(page, name, None):
+                setattr(stand_in, name, _Mark(_MARK.format(name)))
+        stand_in.content = _Mark(_MARK.format(CONTENT))
+        stand_in.markdown = _Mark(_MARK.format(CONTENT))
+        first = next(iter(page.toc), None)
+        if first is not None:  # Material's skip link goes to the first heading
+            first = copy.copy(first)
             for name in _TOC_VALUES:
-                setattr(first, name, _MARK.format(f"toc_{name}"))
-            stand_in.toc = TableOfContents(items)
+                setattr(first, name, _Mark(_MARK.format(f"toc_{name}")))
+            stand_in.toc = _FirstHeading(first)
         captured: dict[str, Any] = {}
         self._shaping = captured
         assert self._wrapper is not None  # installed
@@ -258,9 +308,7 @@ class Stencils:
                 context = own.new_context({**shell.block, **values})
                 out.append(env.concat(own.blocks["content"](context)))
             elif slot == TOC_SLOT:
-                assert shell.toc is not None
-                toc = env.get_template(TOC_ORIGINAL)
-                out.append(toc.render({**shell.toc, **values}))
+                out.append(self._toc_of(shell, page, values, env))
             elif slot.startswith("meta_"):
                 out.append(str(page.meta[slot[5:]]))
             elif slot.startswith("toc_"):
@@ -269,6 +317,20 @@ class Stencils:
                 out.append(str(getattr(page, slot)))
             out.append(piece)
         return "".join(out)
+
+    def _toc_of(
+        self, shell: _Shell, page: Page, values: Mapping[str, Any], env: jinja2.Environment
+    ) -> str:
+        """Return the table of contents of `page` in `shell`: drawn once per set of headings
+        when the partials are Material's (which show nothing else of the page)."""
+        assert shell.toc is not None
+        headings = _headings(page.toc) if self._material_toc else None
+        drawn = shell.tocs.get(headings) if headings is not None else None
+        if drawn is None:
+            drawn = env.get_template(TOC_ORIGINAL).render({**shell.toc, **values})
+            if headings is not None:
+                shell.tocs[headings] = drawn
+        return drawn
 
     @jinja2.pass_context
     def _block_mark(self, context: jinja2.runtime.Context) -> str:
@@ -286,6 +348,11 @@ class Stencils:
             return Markup(_MARK.format(TOC_SLOT))
         template = context.environment.get_template(TOC_ORIGINAL)
         return Markup(template.render(context.get_all()))
+
+
+def _headings(toc: Iterable[AnchorLink]) -> tuple[object, ...]:
+    """Return what Material's table of contents shows of `toc`, hashable."""
+    return tuple((item.title, item.id, item.level, _headings(item.children)) for item in toc)
 
 
 def _signature(value: object) -> object:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis.related import Features
 from ..core.model import Postmortem, is_placeholder, known
 from .stopwords import STOP_WORDS
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
 
 STEMMED = StemmingAnalyzer(stoplist=STOP_WORDS)
 PLAIN = StandardAnalyzer(stoplist=STOP_WORDS)
@@ -62,6 +64,9 @@ FIELD_WEIGHTS = {
 
 def schema() -> Schema:
     """Return the Whoosh schema of the index."""
+    # Only the index needs it (the CLI and `search.store`), not a build: imported here.
+    from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
     keyword = {"lowercase": True, "commas": True, "scorable": True, "stored": True}
     return Schema(
         path=ID(unique=True, stored=True),
