@@ -102,6 +102,8 @@ teams: [{p}]
 authors: [{p}]
 impact:
   description: {p}
+  figures:
+    - {{label: {p}, value: {p}}}
   regions: [{p}]
 timeline:
   - at: 2024-05-02T09:00:00Z

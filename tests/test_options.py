@@ -1,4 +1,5 @@
-"""One options object for plugin and CLI, URLs from MkDocs' rules, and the `enabled` switch."""
+"""One options object for plugin and CLI, URLs (and relative ones) from MkDocs' rules, and the
+`enabled` switch."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from mkdocs.exceptions import Abort
 from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
 from conftest import REPO, BuildSite, parse_html, postmortem
 from mkdocs_postmortems.cli.main import main
 from mkdocs_postmortems.core.options import DEFAULTS, PLUGIN_OPTIONS
-from mkdocs_postmortems.core.urls import page_url
+from mkdocs_postmortems.core.urls import RelativeTo, page_url
 from mkdocs_postmortems.plugin.adapter import GC_THRESHOLD, _collector
 from mkdocs_postmortems.plugin.config import PostmortemsConfig, read_options
 
@@ -118,6 +122,25 @@ def test_the_plugin_config_declares_every_option_once() -> None:
 def test_cli_urls_follow_mkdocs_rules(src_uri: str, directory_urls: bool) -> None:
     file = File(src_uri, "docs", "site", use_directory_urls=directory_urls)
     assert page_url(src_uri, directory_urls=directory_urls) == file.url
+
+
+_SEGMENTS = st.sampled_from(["", ".", "..", "a", "b", "postmortems", "x.html", "index.html"])
+_PATHS = st.builds(
+    lambda lead, parts, trail: lead + "/".join(parts) + trail,
+    st.sampled_from(["", "/", "//"]),
+    st.lists(_SEGMENTS, max_size=5),
+    st.sampled_from(["", "/"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(here=_PATHS, urls=st.lists(_PATHS, min_size=1, max_size=4))
+@example(here="postmortems/a/", urls=["postmortems/b/", "browse/tags/x/", "postmortems/a/"])
+@example(here="postmortems/a.html", urls=["postmortems/b.html", "index.html", ""])
+def test_relative_urls_follow_mkdocs_rules(here: str, urls: list[str]) -> None:
+    relative = RelativeTo(here)
+    for url in urls:  # twice: the second answer comes from the memo
+        assert relative(url) == relative(url) == get_relative_url(url, here), url
 
 
 INDEX_FRONT_MATTER = """\

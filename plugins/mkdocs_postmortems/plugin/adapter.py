@@ -39,6 +39,7 @@ from ..core.model import Postmortem
 from ..core.options import Options, OptionsError, build_date, check
 from ..core.problems import Level, Problem
 from ..core.text import plural, shorten
+from ..core.urls import RelativeTo
 from ..search.documents import features, record_words
 from ..search.synonyms import Table, build_table
 from ..views.body import fold_repeated
@@ -48,7 +49,7 @@ from ..views.browse import (
     FacetSet,
     browse_links,
     browse_pages,
-    card_facet_links,
+    card_facet_uri,
     catalog_filters,
     catalog_rows,
     facet_set,
@@ -172,6 +173,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.cache_dir = self.options.cache_path
         self._files = Files([])
         self._incident_urls: dict[str, str] = {}  # by record path, for this build's files
+        # For incident cards: the page URL of each incident by id, and of each facet value
+        # they link (None: not linked).
+        self._incident_urls_by_id: dict[str, str] = {}
+        self._facet_urls: dict[tuple[str, str], str | None] = {}
         self._bodies: dict[str, str] = {}  # incident Markdown by record path, for this build
         self._cache = BuildCache(None, salt="")
         self._dirty = False
@@ -304,7 +309,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _add_files(self, files: Files, config: MkDocsConfig) -> None:
         self._files = files
-        self._incident_urls = {}
+        self._incident_urls, self._incident_urls_by_id, self._facet_urls = {}, {}, {}
         self._bodies = {}
         self._cache.begin()
         self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
@@ -988,24 +993,38 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _card(self, pm: Postmortem, here: str) -> dict[str, Any]:
         """Return the incident card of `pm` for its page at `here`."""
+        relative = RelativeTo(here)
 
         def url_for(ident: str) -> str | None:
-            other = self.catalog.get(ident)
-            if other is None:
-                return None
-            return get_relative_url(self._incident_url(other), here)
+            url = self._incident_urls_by_id.get(ident)
+            if url is None:
+                other = self.catalog.get(ident)
+                if other is None:
+                    return None
+                url = self._incident_urls_by_id[ident] = self._incident_url(other)
+            return relative(url)
 
-        card = incident_card(pm, self.catalog, url_for)
+        def facet_url(kind: str, name: str) -> str | None:
+            url = self._facet_url(kind, name)
+            return None if url is None else relative(url)
+
+        card = incident_card(pm, self.catalog, url_for, facet_url)
         card["recurrences"] = recurrence_card(
             self._recurrences.get(pm.id, []), lambda other: url_for(other.id)
-        )
-        card["facet_links"] = card_facet_links(
-            pm, self._facets, lambda uri: get_relative_url(self._url(uri), here)
         )
         card["similar"] = similar_links(
             pm.id, self.catalog, self._related, url_for, max(self.options.related, 0)
         )
         return card
+
+    def _facet_url(self, kind: str, name: str) -> str | None:
+        """Return the site URL incident cards link facet value `name` of `kind` to, if any."""
+        key = kind, name
+        if key in self._facet_urls:
+            return self._facet_urls[key]
+        uri = card_facet_uri(self._facets, kind, name)
+        url = self._facet_urls[key] = None if uri is None else self._url(uri)
+        return url
 
     def _url(self, src_uri: str) -> str:
         """Return the site URL MkDocs gives the page made from `src_uri` (from its `File`)."""

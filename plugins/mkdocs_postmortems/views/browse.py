@@ -39,7 +39,7 @@ from .html import Content, Link, Part, bullets, element, heading, joined, link, 
 from .layout import LISTING_TEMPLATE, GeneratedPage, Layout, front_matter, html_page
 from .markup import (
     css_class,
-    escaped,
+    escaped_text,
     html_rich,
     render_inline,
     severity_badge,
@@ -612,33 +612,26 @@ def recurrence_card(
         if url is not None:
             entries.append(
                 {
-                    "url": escaped(url),
-                    "title": escaped(previous.title),
-                    "date": escaped(previous.date.isoformat()),
-                    "days": escaped(str(recurrence.days)),
-                    "why": escaped("; ".join(recurrence.reasons)),
+                    "url": escaped_text(url),
+                    "title": escaped_text(previous.title),
+                    "date": escaped_text(previous.date.isoformat()),
+                    "days": escaped_text(str(recurrence.days)),
+                    "why": escaped_text("; ".join(recurrence.reasons)),
                 }
             )
     return entries
 
 
-def card_facet_links(
-    pm: Postmortem, found: FacetSet, url_for: Callable[[str], str]
-) -> dict[str, dict[str, Markup]]:
-    """Return, per facet kind, the page URL of each of `pm`'s values, keyed by escaped name.
+def card_facet_uri(found: FacetSet, kind_key: str, name: str) -> str | None:
+    """Return the source path of the page an incident card links value `name` of kind
+    `kind_key` to, if any.
 
-    `url_for` turns a page's source path into a URL relative to the incident page. A
-    contributing factor links only when other incidents share it: its page would show this
+    A contributing factor links only when other incidents share it: its page would show this
     incident alone.
     """
-    links: dict[str, dict[str, Markup]] = {}
-    for kind in KINDS:
-        urls = {}
-        for name in kind.values(pm):
-            slug = found.slug(kind.key, name)
-            if kind.key == "factor" and found.size(kind.key, name) < PAIR_PAGE_MINIMUM:
-                continue
-            if slug is not None:
-                urls[str(escaped(name))] = escaped(url_for(facet_uri(kind, slug)))
-        links[kind.key] = urls
-    return links
+    slug = found.slug(kind_key, name)
+    if slug is None:
+        return None
+    if kind_key == "factor" and found.size(kind_key, name) < PAIR_PAGE_MINIMUM:
+        return None
+    return facet_uri(KIND_BY_KEY[kind_key], slug)

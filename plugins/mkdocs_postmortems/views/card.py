@@ -1,16 +1,18 @@
 """Build the template data of an incident page: every value escaped before a template sees it.
 
-Templates still apply `| e`; the values are `Markup` so that a forgotten filter cannot turn
-front matter into markup (escaping `Markup` again is a no-op).
+The incident card's strings are escaped HTML (tests/test_card.py walks a hostile card to check
+each) that the templates show as they are: a `| e` per value was a third of the time a
+thousand cards took to draw. They are plain `str`, not `Markup`, because the build cache keeps
+every card (`escaped_text`); a template must not filter them. The problems (shown by a template
+shared with unreadable files) and the page of an unreadable file stay `Markup`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -20,43 +22,50 @@ from ..core.model import ActionItem, Postmortem
 from ..core.problems import Problem
 from ..core.text import format_duration
 from ..core.validate import is_safe_url
-from .markup import css_class, escaped, render_inline, render_markdown
+from .markup import css_class, escaped, escaped_text, inline_html, markdown_html
 
 UrlFor = Callable[[str], str | None]
-_ZERO = timedelta(0)
-_NONE = Markup("")
-_APPROXIMATE = Markup(" (approximate)")
+FacetUrl = Callable[[str, str], str | None]
+"""The URL of the page of a facet value (kind key, name), relative to the card's page."""
+Chips = list[tuple[str, str | None]]
+"""Escaped names with the escaped URLs of their facet pages (None: no page)."""
+_UTC = ("", "+00:00")  # what isoformat ends with when the offset is none or zero
+_APPROXIMATE = " (approximate)"
 
 
 def format_time(moment: datetime | None) -> str:
     """Return `moment` as `2024-03-08 10:30 UTC` (or with its own offset)."""
     if moment is None:
         return "-"
-    offset = moment.utcoffset() or _ZERO
     # strftime's %:z exists only from Python 3.12 (3.11 prints it literally); isoformat ends
-    # with the same +HH:MM.
+    # with the same +HH:MM, and nothing (naive) or +00:00 (UTC) after the minutes.
     iso = moment.isoformat(" ", "minutes")
-    zone = "UTC" if offset == _ZERO else "UTC" + iso[-6:]
+    zone = "UTC" if iso[16:] in _UTC else "UTC" + iso[-6:]
     if moment.year < 1000:  # strftime does not pad the year to four digits, isoformat does
         return f"{moment:%Y-%m-%d %H:%M} {zone}"
     return f"{iso[:16]} {zone}"  # a third of strftime's time: a card has about nine of them
 
 
-@dataclass(frozen=True)
-class Fact:
-    """A labelled value on the card."""
+class Fact(NamedTuple):
+    """A labelled value on the card (a tuple: a card has about fifteen, cheap to make and to
+    pickle)."""
 
     label: str
-    value: Markup
-    note: Markup = _NONE
+    value: str
+    note: str = ""
+
+
+def _fact(label: str, value: str, note: str = "") -> Fact:
+    """Return a fact with `label` and `value` escaped."""
+    return Fact(escaped_text(label), escaped_text(value), note)
 
 
 def _e(value: object) -> Markup:
     return escaped("" if value is None else str(value))
 
 
-def _link(url: str | None) -> Markup | None:
-    return _e(url) if url and is_safe_url(url) else None
+def _link(url: str | None) -> str | None:
+    return escaped_text(url) if url and is_safe_url(url) else None
 
 
 def _problems(problems: tuple[Problem, ...]) -> list[dict[str, Markup]]:
@@ -74,27 +83,31 @@ def _problems(problems: tuple[Problem, ...]) -> list[dict[str, Markup]]:
 
 def _action(item: ActionItem, settings: Settings) -> dict[str, Any]:
     return {
-        "title": render_inline(item.title),
-        "owner": escaped(item.owner or "unassigned"),
-        "status": escaped(item.status),
+        "title": inline_html(item.title),
+        "owner": escaped_text(item.owner or "unassigned"),
+        "status": escaped_text(item.status),
         "status_class": css_class(item.status),
-        "due": escaped(item.due.isoformat() if item.due else "-"),
+        "due": escaped_text(item.due.isoformat() if item.due else "-"),
         "overdue": item.is_overdue(settings.today),
-        "type": escaped(item.type or "-"),
-        "horizon": escaped(item.horizon or "-"),
-        "priority": escaped(item.priority or ""),
+        "type": escaped_text(item.type or "-"),
+        "horizon": escaped_text(item.horizon or "-"),
+        "priority": escaped_text(item.priority or ""),
         "ticket": _link(item.ticket),
-        "notes": render_inline(item.notes) if item.notes else _NONE,
+        "notes": inline_html(item.notes) if item.notes else "",
     }
 
 
-def _by_status(items: tuple[ActionItem, ...], settings: Settings) -> list[dict[str, Markup]]:
+def _by_status(items: tuple[ActionItem, ...], settings: Settings) -> list[dict[str, str]]:
     """Return (status, count) of `items` in the vocabulary's order, the same words as the rows."""
     order = [term.value for term in settings.terms("action_status")]
     counts = Counter(item.status for item in items)
     ordered = [s for s in order if counts[s]] + sorted(set(counts) - set(order))
     return [
-        {"status": escaped(s), "count": escaped(str(counts[s])), "class": escaped(css_class(s))}
+        {
+            "status": escaped_text(s),
+            "count": escaped_text(str(counts[s])),
+            "class": escaped_text(css_class(s)),
+        }
         for s in ordered
     ]
 
@@ -109,80 +122,101 @@ def _durations(pm: Postmortem) -> list[Fact]:
         ("Impact window", pm.impact_duration, ("started", "mitigated")),
     ):
         if delta is not None:
-            note = _APPROXIMATE if any(pm.is_approximate(f) for f in fields) else _NONE
-            facts.append(Fact(label, escaped(format_duration(delta)), note))
+            note = _APPROXIMATE if any(pm.is_approximate(f) for f in fields) else ""
+            facts.append(_fact(label, format_duration(delta), note))
     return facts
 
 
 def _times(pm: Postmortem) -> list[Fact]:
     facts = []
     if pm.latent_since is not None:
-        facts.append(Fact("Latent since", escaped(format_time(pm.latent_since))))
+        facts.append(_fact("Latent since", format_time(pm.latent_since)))
     for name in ("started", "detected", "mitigated", "resolved"):
         moment: datetime | None = getattr(pm, name)
         if moment is not None:
-            note = _APPROXIMATE if pm.is_approximate(name) else _NONE
-            facts.append(Fact(name.capitalize(), escaped(format_time(moment)), note))
+            note = _APPROXIMATE if pm.is_approximate(name) else ""
+            facts.append(_fact(name.capitalize(), format_time(moment), note))
     return facts
 
 
-def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str, Any]:
-    """Return the template data of `pm`'s incident card; `url_for` maps an id to a page URL."""
+def _no_page(kind: str, name: str) -> None:
+    return None
+
+
+def _chips(kind: str, names: tuple[str, ...], facet_url: FacetUrl) -> Chips:
+    chips: Chips = []
+    for name in names:
+        url = facet_url(kind, name)
+        chips.append((escaped_text(name), None if url is None else escaped_text(url)))
+    return chips
+
+
+def incident_card(
+    pm: Postmortem, catalog: Catalog, url_for: UrlFor, facet_url: FacetUrl = _no_page
+) -> dict[str, Any]:
+    """Return the template data of `pm`'s incident card; `url_for` maps an id to a page URL,
+    `facet_url` a facet value to its page's."""
     settings = catalog.settings
     impact = pm.impact
     figures: list[Fact] = []
     if impact is not None:
         if impact.users_affected_percent is not None:
-            figures.append(Fact("Users affected", escaped(f"{impact.users_affected_percent:g}%")))
+            figures.append(_fact("Users affected", f"{impact.users_affected_percent:g}%"))
         if impact.users_affected is not None:
-            figures.append(Fact("Users affected (count)", escaped(f"{impact.users_affected:,}")))
+            figures.append(_fact("Users affected (count)", f"{impact.users_affected:,}"))
         if impact.requests_failed_percent is not None:
-            figures.append(Fact("Requests failed", escaped(f"{impact.requests_failed_percent:g}%")))
-        figures.extend(Fact(label, _e(value)) for label, value in impact.figures)
+            figures.append(_fact("Requests failed", f"{impact.requests_failed_percent:g}%"))
+        figures.extend(
+            _fact(label, "" if value is None else str(value)) for label, value in impact.figures
+        )
         if impact.regions:
-            figures.append(Fact("Regions", escaped(", ".join(impact.regions))))
+            figures.append(_fact("Regions", ", ".join(impact.regions)))
         if impact.data_loss is not None:
-            figures.append(Fact("Data lost", escaped("yes" if impact.data_loss else "no")))
+            figures.append(_fact("Data lost", "yes" if impact.data_loss else "no"))
         if impact.customer_facing is not None:
-            figures.append(
-                Fact("Customer facing", escaped("yes" if impact.customer_facing else "no"))
-            )
+            figures.append(_fact("Customer facing", "yes" if impact.customer_facing else "no"))
     related = []
     for other_id in pm.related:
         url, other = url_for(other_id), catalog.get(other_id)
         if url is not None and other is not None:
             related.append(
-                {"id": escaped(other_id), "url": escaped(url), "title": escaped(other.title)}
+                {
+                    "id": escaped_text(other_id),
+                    "url": escaped_text(url),
+                    "title": escaped_text(other.title),
+                }
             )
     open_items = [item for item in pm.action_items if item.is_open]
     overdue = [item for item in open_items if item.is_overdue(settings.today)]
     return {
-        "id": escaped(pm.id),
-        "title": escaped(pm.title),
-        "severity": escaped(pm.severity or "unknown"),
+        "id": escaped_text(pm.id),
+        "title": escaped_text(pm.title),
+        "severity": escaped_text(pm.severity or "unknown"),
         "severity_class": css_class(pm.severity or "unknown"),
-        "status": escaped(pm.status),
+        "status": escaped_text(pm.status),
         "status_class": css_class(pm.status),
-        "date": escaped(pm.date.isoformat()),
-        "summary": render_markdown(pm.summary) if pm.summary else _NONE,
-        "root_cause": render_markdown(pm.root_cause) if pm.root_cause else _NONE,
+        "date": escaped_text(pm.date.isoformat()),
+        "summary": markdown_html(pm.summary) if pm.summary else "",
+        "root_cause": markdown_html(pm.root_cause) if pm.root_cause else "",
         "times": _times(pm),
         "durations": _durations(pm),
-        "impact": render_markdown(impact.description) if impact else _NONE,
+        "impact": markdown_html(impact.description) if impact else "",
         "impact_figures": figures,
-        "services": [escaped(s) for s in pm.services],
-        "tags": [escaped(t) for t in pm.tags],
-        "teams": [escaped(t) for t in pm.teams],
-        "authors": [escaped(a) for a in pm.authors],
-        "categories": [escaped(c) for c in pm.root_cause_categories],
-        "trigger": escaped(pm.trigger) if pm.trigger else None,
-        "detection": escaped(pm.detection) if pm.detection else None,
-        "contributing_factors": [render_inline(f) for f in pm.contributing_factors],
-        "factor_keys": [escaped(f) for f in pm.contributing_factors],  # keys of its facet links
+        "services": _chips("service", pm.services, facet_url),
+        "tags": _chips("tag", pm.tags, facet_url),
+        "teams": [escaped_text(t) for t in pm.teams],
+        "authors": [escaped_text(a) for a in pm.authors],
+        "categories": _chips("category", pm.root_cause_categories, facet_url),
+        "trigger": _chips("trigger", (pm.trigger,), facet_url) if pm.trigger else [],
+        "detection": escaped_text(pm.detection) if pm.detection else None,
+        "contributing_factors": [
+            (inline_html(f), None if (url := facet_url("factor", f)) is None else escaped_text(url))
+            for f in pm.contributing_factors
+        ],
         "timeline": [
             {
-                "at": escaped(format_time(entry.at)),
-                "event": render_inline(entry.event),
+                "at": escaped_text(format_time(entry.at)),
+                "event": inline_html(entry.event),
                 "approximate": entry.approximate,
             }
             for entry in pm.timeline
@@ -195,18 +229,22 @@ def incident_card(pm: Postmortem, catalog: Catalog, url_for: UrlFor) -> dict[str
             "by_status": _by_status(pm.action_items, settings),
         },
         "lessons": {
-            "went_well": [render_inline(x) for x in pm.lessons.went_well],
-            "went_wrong": [render_inline(x) for x in pm.lessons.went_wrong],
-            "got_lucky": [render_inline(x) for x in pm.lessons.got_lucky],
+            "went_well": [inline_html(x) for x in pm.lessons.went_well],
+            "went_wrong": [inline_html(x) for x in pm.lessons.went_wrong],
+            "got_lucky": [inline_html(x) for x in pm.lessons.got_lucky],
         },
         "has_lessons": bool(pm.lessons),
         "links": [
-            {"url": url, "title": escaped(link.title or link.url), "type": escaped(link.type or "")}
+            {
+                "url": url,
+                "title": escaped_text(link.title or link.url),
+                "type": escaped_text(link.type or ""),
+            }
             for link in pm.links
             if (url := _link(link.url)) is not None
         ],
         "related": related,
-        "build_date": escaped(settings.today.isoformat()),
+        "build_date": escaped_text(settings.today.isoformat()),
         "problems": _problems(pm.problems),
     }
 

@@ -65,19 +65,29 @@ def _convert(text: str) -> str:
         converter.reset()
 
 
-def render_markdown(text: str) -> Markup:
+def markdown_html(text: str) -> str:
     """Return `text` rendered as Markdown with raw HTML shown as text and unsafe links removed."""
-    return Markup(f"<p>{text}</p>" if _is_plain(text) else _convert(text))
+    return f"<p>{text}</p>" if _is_plain(text) else _convert(text)
 
 
-def render_inline(text: str) -> Markup:
+def inline_html(text: str) -> str:
     """Return `text` rendered as Markdown without the wrapping paragraph when it is one."""
     if _is_plain(text):
-        return Markup(text)  # what render_markdown gives, unwrapped
+        return text  # what markdown_html gives, unwrapped
     html = _convert(text)
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
-    return Markup(html)
+    return html
+
+
+def render_markdown(text: str) -> Markup:
+    """Return `markdown_html(text)` as `Markup`."""
+    return Markup(markdown_html(text))
+
+
+def render_inline(text: str) -> Markup:
+    """Return `inline_html(text)` as `Markup`."""
+    return Markup(inline_html(text))
 
 
 @lru_cache(maxsize=65_536, typed=True)
@@ -90,6 +100,27 @@ def escaped(text: str) -> Markup:
     both come back escaped (as `escape(str(text))`: a `Markup` is not trusted here).
     """
     return escape(str(text))
+
+
+@lru_cache(maxsize=65_536)
+def escaped_text(text: str) -> str:
+    """Return `text` escaped as `escaped` does, as a plain `str`, the same object for the same
+    text.
+
+    For template data shown without a filter that is pickled: the build cache keeps every
+    incident card, and a card of `Markup` values took eight times as long to pickle as one of
+    `str` (a subclass goes through `copyreg`), and ten times as long to unpickle (each value
+    through `Markup.__new__`). The replacements are MarkupSafe's (a property test compares
+    them); `str()` first, since `Markup.replace` escapes its arguments.
+    """
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def md_text(value: object) -> str:

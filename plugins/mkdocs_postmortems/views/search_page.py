@@ -23,7 +23,7 @@ from ..search.documents import cause, record_words, search_text, vocabulary
 from ..search.stopwords import STOP_WORDS
 from ..search.synonyms import Table, synonym_groups
 from .layout import GeneratedPage
-from .markup import escaped
+from .markup import escaped_text
 
 DATA_FORMAT = 2
 ASSETS = {
@@ -127,7 +127,7 @@ def compress(data: str) -> bytes:
 
 def similar_links(
     ident: str, catalog: Catalog, related: Related, url_for: Callable[[str], str | None], limit: int
-) -> list[dict[str, Markup]]:
+) -> list[dict[str, str]]:
     """Return the card data of the incidents related to `ident`, escaped, best first."""
     items = []
     for other_id, _score, reasons in related.get(ident, []):
@@ -137,12 +137,12 @@ def similar_links(
             continue
         items.append(
             {
-                "id": escaped(other.id),
-                "url": escaped(url),
-                "title": escaped(other.title),
-                "date": escaped(other.date.isoformat()),
-                "severity": escaped(other.severity or "unknown"),
-                "why": escaped("; ".join(reasons)),
+                "id": escaped_text(other.id),
+                "url": escaped_text(url),
+                "title": escaped_text(other.title),
+                "date": escaped_text(other.date.isoformat()),
+                "severity": escaped_text(other.severity or "unknown"),
+                "why": escaped_text("; ".join(reasons)),
             }
         )
         if len(items) == limit:
