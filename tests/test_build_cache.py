@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -13,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from markupsafe import Markup, escape
 
 from conftest import VALID_FRONT_MATTER, BuildSite, postmortem
 from mkdocs_postmortems.core import cache as cache_module
@@ -434,24 +432,6 @@ def test_reading_and_saving_leave_the_collector_as_they_found_it(tmp_path: Path)
         assert not gc.isenabled(), "a caller that turned it off keeps it off"
     finally:
         gc.enable()
-
-
-def test_markup_values_read_back_as_markup(tmp_path: Path) -> None:
-    card = {
-        "title": Markup("Disk &lt;full&gt;"),
-        "facts": [{"label": Markup("Started"), "value": Markup("<b>09:00</b>"), "n": 3}],
-        "plain": "not escaped <b>",
-    }
-    assert pickle.loads(cache_module.dumps(card)) == card
-    cache = BuildCache(tmp_path, salt="test")
-    cache.store("card", "a.md", "d", card)
-    cache.save()
-    back = BuildCache(tmp_path, salt="test").lookup("card", "a.md", "d")
-    assert back == card
-    assert type(back["title"]) is Markup
-    assert type(back["facts"][0]["value"]) is Markup
-    assert type(back["plain"]) is str
-    assert str(escape(back["title"])) == "Disk &lt;full&gt;", "not escaped a second time"
 
 
 def test_values_a_second_process_computed_are_saved_as_the_bytes_it_sent(tmp_path: Path) -> None:
