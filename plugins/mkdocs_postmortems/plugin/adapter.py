@@ -8,10 +8,9 @@ the site searches its compact data, and the CLI brings the Whoosh index up to da
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
@@ -774,10 +773,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if reason is not None:
             log.debug(f"converting every page in the build process: {reason}")
             return None
-        # A worker converts many pages (Python-Markdown makes cyclic garbage): it starts with
-        # the collector the build runs with, also when started from on_files.
-        with _collector(self._collecting):
-            return start(config, files, list(sizes), self._become_worker)
+        return start(config, files, list(sizes), self._become_worker)
 
     def _to_convert(self, file: File) -> int:
         """Return the size of the Markdown of `file` if it is the plugin's page and its
@@ -797,6 +793,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         """Convert pages, in the worker process, as a build without a worker would."""
         self._early = self._worker = None
         self._rendered = RenderedPages(self._cache)  # the build keeps what the worker sends
+        if self._collecting:
+            # Started from on_files, where the build's collector is off; the worker converts
+            # many pages (Python-Markdown makes cyclic garbage). Turned on here, after the
+            # worker froze what it inherited: no collection walks the build's objects.
+            gc.enable()
 
     def _stop_worker(self) -> None:
         for worker in (self._early, self._worker):
@@ -1118,19 +1119,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         if self.config.enabled and self.root.is_dir():
             server.watch(str(self.root))
         return server
-
-
-@contextlib.contextmanager
-def _collector(on: bool) -> Iterator[None]:
-    """Turn the cyclic garbage collector on for the block if `on`, then as it was."""
-    was = gc.isenabled()
-    if on:
-        gc.enable()
-    try:
-        yield
-    finally:
-        if not was:
-            gc.disable()
 
 
 def _edit_base(option: str | None, config: MkDocsConfig, root: Path) -> str | None:
