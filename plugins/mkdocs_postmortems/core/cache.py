@@ -23,7 +23,8 @@ bytes read from disk for their unchanged entries, so nothing unchanged is pickle
 shard file is named by the SHA-256 of its content and never modified; the manifest, which
 lists the shards and the salt, is written last. A save that writes many shards can share them
 with a second process (`save`'s mapper). Entries computed in a worker process are sent to the
-build as bytes (`watch_stores`, `take_stores`, `store_pickled`).
+build as bytes (`watch_stores`, `take_stores`, `store_pickled`), and values a second process
+computed for the build (`map_pickled`) are saved as the bytes it sent them as.
 
 Every file is written under a temporary name and renamed, and the manifest only after every
 shard it names, so a crash or two builds at once leave either the old or the new manifest,
