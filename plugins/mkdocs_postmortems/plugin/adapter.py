@@ -172,9 +172,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         self.cache_dir = self.options.cache_path
         self._files = Files([])
         self._incident_urls: dict[str, str] = {}  # by record path, for this build's files
-        # For incident cards: the page URL of each incident by id, and of each facet value
-        # they link (None: not linked).
-        self._incident_urls_by_id: dict[str, str] = {}
+        # For incident cards: the page URL of each facet value they link (None: not linked).
         self._facet_urls: dict[tuple[str, str], str | None] = {}
         self._bodies: dict[str, str] = {}  # incident Markdown by record path, for this build
         self._cache = BuildCache(None, salt="")
@@ -308,7 +306,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _add_files(self, files: Files, config: MkDocsConfig) -> None:
         self._files = files
-        self._incident_urls, self._incident_urls_by_id, self._facet_urls = {}, {}, {}
+        self._incident_urls, self._facet_urls = {}, {}
         self._bodies = {}
         self._cache.begin()
         self._mapper = ForkMap(refusal(self.options.workers, self._command) is None)
@@ -875,13 +873,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
 
     def _install_stencils(self, env: Any, files: Files) -> None:
         """Draw the plugin's pages outside the navigation from one shell per kind (stencil)."""
-        own = [
-            file.page
-            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
-            if file.page is not None
-            and (file.src_uri in self._incidents or file.src_uri in self._generated)
-            and self._navigation.outside(file.page)
-        ]
+        own = [page for page in self._own_pages(files) if self._navigation.outside(page)]
         add_shims(env, STENCIL_SHIMS, STENCIL_ORIGINALS)
         self._stencils.install(
             env,
@@ -891,6 +883,15 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
             content_data=CONTENT_DATA,
             material_toc=from_material(env.loader, TOC_PARTIALS),
         )
+
+    def _own_pages(self, files: Files) -> list[Page]:
+        """Return the pages the plugin made (incidents and generated pages) that are built."""
+        return [
+            file.page
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if file.page is not None
+            and (file.src_uri in self._incidents or file.src_uri in self._generated)
+        ]
 
     def _refusal(self, config: MkDocsConfig) -> str | None:
         """Return why this build shares no page with a worker process (None: it may)."""
@@ -906,12 +907,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         reason = self._refusal(config)
         if reason is None and not shares_rendering(config, self):
             reason = "another plugin reads the built pages"
-        own = [
-            file.page
-            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
-            if file.page is not None
-            and (file.src_uri in self._incidents or file.src_uri in self._generated)
-        ]
+        own = self._own_pages(files)
         if reason is None and workers == "auto" and len(own) < AUTO_MIN_PAGES:
             reason = f"{plural(len(own), 'page')} of its own"
         if reason is not None:
@@ -997,13 +993,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):  # type: ignore[no-untyp
         relative = RelativeTo(here)
 
         def url_for(ident: str) -> str | None:
-            url = self._incident_urls_by_id.get(ident)
-            if url is None:
-                other = self.catalog.get(ident)
-                if other is None:
-                    return None
-                url = self._incident_urls_by_id[ident] = self._incident_url(other)
-            return relative(url)
+            other = self.catalog.get(ident)
+            return None if other is None else relative(self._incident_url(other))
 
         def facet_url(kind: str, name: str) -> str | None:
             url = self._facet_url(kind, name)

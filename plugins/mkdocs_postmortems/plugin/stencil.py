@@ -233,7 +233,7 @@ class Stencils:
             for name, value in values.items()
             if name not in _OWN_VALUES
             and name not in self._content_data
-            and env.globals.get(name, _REFUSED) is not value
+            and env.globals.get(name, _ABSENT) is not value
         )
         return (
             own_name,
